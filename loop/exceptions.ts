@@ -1,0 +1,149 @@
+/**
+ * The exceptions of asyncio, as JavaScript error classes.
+ *
+ * Each class sets `name`, so `err.name` and `instanceof` both work, and keeps
+ * the Python name so code reads like asyncio.
+ *
+ * @module
+ */
+
+/**
+ * The operation was cancelled. Equivalent to Python's `asyncio.CancelledError`.
+ *
+ * Thrown at the `await` where a cancelled task is suspended. In asyncio it is a
+ * `BaseException`; here it is an `Error`, so a blanket `catch (e)` sees it too:
+ * re-throw it (or check `e instanceof CancelledError`) unless you mean to swallow
+ * the cancellation.
+ *
+ * @example Recognise a cancellation
+ * ```ts
+ * import { CancelledError } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new CancelledError("stop now");
+ * assert.ok(err instanceof CancelledError);
+ * assert.equal(err.message, "stop now");
+ * ```
+ */
+export class CancelledError extends Error {
+  /** Creates the error; `message` is the cancel message, if any. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "CancelledError";
+  }
+}
+
+/**
+ * An operation is not allowed in the object's current state, such as setting
+ * the result of a done future. Equivalent to Python's `asyncio.InvalidStateError`.
+ *
+ * @example
+ * ```ts
+ * import { InvalidStateError } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new InvalidStateError("Result is not set").name, "InvalidStateError");
+ * ```
+ */
+export class InvalidStateError extends Error {
+  /** Creates the error with a message that names the state. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "InvalidStateError";
+  }
+}
+
+/**
+ * A deadline passed. Equivalent to Python's `TimeoutError` (which
+ * `asyncio.TimeoutError` aliases since 3.11).
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new TimeoutError().name, "TimeoutError");
+ * ```
+ */
+export class TimeoutError extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * A method exists for asyncio compatibility but cannot work here; the message
+ * says why. Equivalent to Python's `NotImplementedError`.
+ *
+ * @example
+ * ```ts
+ * import { NotImplementedError } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new NotImplementedError("Cannot pass a raw socket: Deno has no file descriptors");
+ * assert.equal(err.name, "NotImplementedError");
+ * ```
+ */
+export class NotImplementedError extends Error {
+  /** Creates the error; the message must give the reason. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "NotImplementedError";
+  }
+}
+
+/**
+ * An error in the caller's use of the loop, such as running a loop that is
+ * already running. Equivalent to the cases where asyncio raises Python's
+ * `RuntimeError`.
+ *
+ * @example
+ * ```ts
+ * import { RuntimeError } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new RuntimeError("Event loop is closed").name, "RuntimeError");
+ * ```
+ */
+export class RuntimeError extends Error {
+  /** Creates the error with a message that names the state. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RuntimeError";
+  }
+}
+
+/**
+ * Several errors raised together, as by a failing `TaskGroup`. Equivalent to
+ * Python's `ExceptionGroup`; an `AggregateError`, so `errors` holds every
+ * child error and `exceptions` is its Python-named alias.
+ *
+ * @example
+ * ```ts
+ * import { ExceptionGroup } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const group = new ExceptionGroup("two failures", [new Error("a"), new TypeError("b")]);
+ * assert.equal(group.exceptions.length, 2);
+ * assert.ok(group instanceof AggregateError);
+ * ```
+ */
+export class ExceptionGroup extends AggregateError {
+  /** Creates the group; `errors` must not be empty. */
+  constructor(message: string, errors: readonly unknown[]) {
+    if (errors.length === 0) {
+      throw new TypeError(
+        "Cannot create ExceptionGroup as 'errors' must be a non-empty array: received an empty array",
+      );
+    }
+    super(errors, message);
+    this.name = "ExceptionGroup";
+  }
+
+  /** The child errors, in the order they were raised (Python's name for `errors`). */
+  get exceptions(): readonly unknown[] {
+    return this.errors;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The seam between the platform-free base loop and I/O: the concrete loops
+ * (`SelectorEventLoop`, `ProactorEventLoop`) pass an {@linkcode IoDriver} to
+ * the base loop's constructor. The base loop never touches `Deno.*`.
+ *
+ * @module
+ */
+
+/**
+ * What the base loop needs from an I/O layer. Completions reach the loop as
+ * `callSoon` calls (which wake a sleeping loop), so the driver itself only
+ * says whether operations are in flight and releases them on close.
+ */
+export interface IoDriver {
+  /** The number of I/O operations in flight (the loop yields to the host more often then). */
+  readonly inFlight: number;
+  /** Releases every resource the driver holds; the loop calls it from `close()`. */
+  close(): void;
+}
+
+/**
+ * The driver of a loop without I/O (pure computation, edge runtimes).
+ *
+ * @example
+ * ```ts
+ * import { NullIoDriver } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new NullIoDriver().inFlight, 0);
+ * ```
+ */
+export class NullIoDriver implements IoDriver {
+  /** Always 0: this driver does no I/O. */
+  get inFlight(): number {
+    return 0;
+  }
+
+  /** Nothing to release. */
+  close(): void {}
+}

@@ -1,0 +1,118 @@
+/**
+ * `sleep`: suspend the current task for some seconds, or for one loop
+ * iteration with `sleep(0)`.
+ *
+ * @module
+ */
+import { frameStorage } from "../loop/context.ts";
+import { getRunningLoop } from "../loop/current.ts";
+import { SCHEDULE, type TimerHandle } from "../loop/handle.ts";
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { type Awaiter, derivedPromise, Future, ThenReaction } from "./future.ts";
+
+// sleep(0) is a bare yield, as in asyncio: no future, no timer. Awaiting it
+// schedules one step that resumes the task at the next iteration (or throws
+// CancelledError into it if it was cancelled meanwhile).
+class YieldStep extends ThenReaction {
+  constructor(
+    loop: AbstractEventLoop,
+    onFulfilled: ((value: never) => unknown) | null | undefined,
+    onRejected: ((reason: unknown) => unknown) | null | undefined,
+    resolve: (value: unknown) => void,
+    reject: (reason: unknown) => void,
+    awaiter: Awaiter | undefined,
+    epoch: number,
+    readonly value: unknown,
+  ) {
+    super(loop, onFulfilled, onRejected, resolve, reject, awaiter, epoch);
+  }
+
+  protected override _invoke(): void {
+    if (!this._resumeAwaiter()) this._fulfill(this.value);
+  }
+}
+
+class Yield<T> implements PromiseLike<T> {
+  constructor(readonly loop: AbstractEventLoop, readonly value: T) {}
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const awaiter = frameStorage.getStore() as Awaiter | undefined;
+    let epoch = 0;
+    if (awaiter !== undefined) {
+      epoch = awaiter._yield();
+      if (epoch < 0) {
+        return Promise.reject(awaiter._makeCancelledError()).then(onFulfilled, onRejected);
+      }
+    }
+    const { promise, resolve, reject } = derivedPromise<R1 | R2>();
+    this.loop[SCHEDULE](
+      new YieldStep(
+        this.loop,
+        onFulfilled,
+        onRejected,
+        resolve,
+        reject,
+        awaiter,
+        epoch,
+        this.value,
+      ),
+    );
+    return promise;
+  }
+}
+
+// A sleep's future: cancelling it also cancels its timer, so a cancelled
+// long sleep leaves nothing in the timer heap.
+class SleepFuture<T> extends Future<T> {
+  timer: TimerHandle | null = null;
+
+  override cancel(msg?: string): boolean {
+    this.timer?.cancel();
+    return super.cancel(msg);
+  }
+}
+
+function wakeSleeper<T>(fut: SleepFuture<T>, value: T): void {
+  if (!fut.done()) fut.setResult(value);
+}
+
+/**
+ * Suspends the current task for `delay` seconds, then resolves to `value`.
+ * Equivalent to Python's `asyncio.sleep`. `sleep(0)` (or a negative delay)
+ * yields for exactly one loop iteration, letting other tasks and callbacks
+ * run; `sleep(Infinity)` sleeps until cancelled.
+ *
+ * @throws {RangeError} `delay` is NaN or not a number.
+ * @throws {RuntimeError} No loop is running.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep, getRunningLoop } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   const t0 = loop.time();
+ *   const value = await sleep(0.01, "rested");
+ *   assert.equal(value, "rested");
+ *   assert.ok(loop.time() - t0 >= 0.01);
+ * });
+ * ```
+ */
+export function sleep(delay: number): PromiseLike<void>;
+export function sleep<T>(delay: number, value: T): PromiseLike<T>;
+export function sleep<T>(delay: number, value?: T): PromiseLike<T | undefined> {
+  if (typeof delay !== "number" || Number.isNaN(delay)) {
+    throw new RangeError(
+      `Cannot sleep as 'delay' must be a number of seconds: received ${String(delay)}`,
+    );
+  }
+  const loop = getRunningLoop();
+  if (delay <= 0) return new Yield(loop, value);
+  const fut = new SleepFuture<T | undefined>({ loop });
+  if (delay !== Infinity) fut.timer = loop.callLater(delay, wakeSleeper, fut, value);
+  return fut;
+}

@@ -1,0 +1,512 @@
+/**
+ * {@linkcode Task}: runs an async function as a cancellable unit of
+ * concurrent work. Equivalent to Python's `asyncio.Task`.
+ *
+ * How cancellation reaches the right `await` (see `docs/architecture.md`):
+ * each task runs its function inside `AsyncLocalStorage.run(task, ...)`, so
+ * every future it awaits sees the task in `then()` and records it. The set of
+ * futures the task is suspended on (one, or several under `Promise.all`) is
+ * replaced at each new suspension. `cancel()` cancels those futures, which
+ * throws `CancelledError` at the `await`; when the task is not suspended on a
+ * loop future, the request is remembered and delivered at its next await of
+ * one, as asyncio delivers it at the next step.
+ *
+ * @module
+ */
+import { type Context, copyContext, frameStorage } from "../loop/context.ts";
+import { CancelledError, RuntimeError } from "../loop/exceptions.ts";
+import { Handle, NO_ARGS, SCHEDULE } from "../loop/handle.ts";
+import { runningLoopOrNull, steps } from "../loop/current.ts";
+import type { AbstractEventLoop, CoroutineFunction } from "../loop/abstract_event_loop.ts";
+import { type Awaiter, Future } from "./future.ts";
+
+/** Options of `createTask`. Equivalent to the keyword arguments of Python's `create_task`. */
+export interface TaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string;
+  /** The context the task runs in (default: a copy of the current one). */
+  context?: Context;
+  /** Run the first step at once, synchronously, as Python's `eager_start=True`. */
+  eagerStart?: boolean;
+}
+
+const INITIAL = 0;
+const RUNNING = 1;
+const SUSPENDED = 2;
+const DONE = 3;
+type Phase = typeof INITIAL | typeof RUNNING | typeof SUSPENDED | typeof DONE;
+
+let taskCounter = 0;
+
+interface DestroyedPending {
+  loop: AbstractEventLoop;
+  description: string;
+  sourceTraceback: string | undefined;
+  ref: WeakRef<Task<unknown>>;
+}
+
+// Tasks are tracked per loop for allTasks(). A task that never suspended on a
+// pending future stays on a strong intrusive list (it is reachable from the
+// ready queue or a timer anyway, and the list costs no allocation). At its
+// first suspension on a pending future it moves to weak tracking, because
+// only then can it become unreachable while pending, which is reported.
+interface Registry {
+  head: Task<unknown> | null;
+  weak: Set<WeakRef<Task<unknown>>>;
+}
+const registries = new WeakMap<AbstractEventLoop, Registry>();
+
+function registryOf(loop: AbstractEventLoop): Registry {
+  let registry = registries.get(loop);
+  if (registry === undefined) {
+    registry = { head: null, weak: new Set() };
+    registries.set(loop, registry);
+  }
+  return registry;
+}
+
+const destroyedPending = new FinalizationRegistry<DestroyedPending>((held) => {
+  registries.get(held.loop)?.weak.delete(held.ref);
+  if (held.loop.isClosed()) return;
+  held.loop.callExceptionHandler({
+    message: `Task was destroyed but it is pending: ${held.description}`,
+    sourceTraceback: held.sourceTraceback,
+  });
+});
+
+// A task's step as a ready-made handle in the task's context.
+class TaskStep extends Handle {
+  constructor(readonly task: Task<unknown>, context: Context) {
+    super(noop, NO_ARGS, task.getLoop(), context);
+  }
+
+  protected override _invoke(): void {
+    stepTask(this.task);
+  }
+}
+
+const noop = (): void => {};
+// Accessors of Task's private state for this module, set in its static block.
+let stepTask: (task: Task<unknown>) => void;
+let pendingTasksOf: (loop: AbstractEventLoop) => Set<Task<unknown>>;
+
+/**
+ * A coroutine (async function) running on the loop. Equivalent to Python's
+ * `asyncio.Task`. Create tasks with `createTask`, not with `new`.
+ *
+ * @typeParam T The function's result type.
+ *
+ * @example Start work, then cancel it
+ * ```ts
+ * import { CancelledError, createTask, run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   let cleanedUp = false;
+ *   const task = createTask(async () => {
+ *     try {
+ *       await sleep(3600);
+ *     } finally {
+ *       cleanedUp = true;
+ *     }
+ *   }, { name: "sleeper" });
+ *   await sleep(0);
+ *   task.cancel("no time");
+ *   await assert.rejects(task, CancelledError);
+ *   assert.ok(task.cancelled() && cleanedUp);
+ * });
+ * ```
+ */
+export class Task<T> extends Future<T> implements Awaiter {
+  readonly #fn: CoroutineFunction<T>;
+  #name: string;
+  readonly #context: Context;
+  #phase: Phase = INITIAL;
+  #runGeneration = 0;
+  #epoch = 0;
+  #waiter: Future<unknown> | null = null;
+  #moreWaiters: Future<unknown>[] | null = null;
+  #mustCancel = false;
+  #cancelRequests = 0;
+  #cancelMessage: string | undefined = undefined;
+  #abort: AbortController | null = null;
+  #suspendedAt: string | undefined = undefined;
+  // Registry membership: on the strong list (prev/next) or weakly tracked.
+  #prev: Task<unknown> | null = null;
+  #next: Task<unknown> | null = null;
+  #weakRef: WeakRef<Task<unknown>> | null = null;
+
+  /**
+   * Creates a task and schedules its first step. Prefer `createTask`, which
+   * honours the loop's task factory.
+   *
+   * @throws {TypeError} `fn` is not a function.
+   */
+  constructor(fn: CoroutineFunction<T>, options?: TaskOptions & { loop?: AbstractEventLoop }) {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot create task as 'fn' must be a function (an async function to run): received ${
+          describeValue(fn)
+        }; to wrap a promise, use ensureFuture()`,
+      );
+    }
+    const loop = options?.loop ?? runningLoopOrNull();
+    if (loop === null) throw new RuntimeError("Cannot create task: no running event loop");
+    super({ loop });
+    this.#fn = fn;
+    this.#name = options?.name ?? `Task-${++taskCounter}`;
+    this.#context = options?.context ?? copyContext();
+    const registry = registryOf(loop);
+    const head = registry.head;
+    this.#next = head;
+    if (head !== null) head.#prev = this;
+    registry.head = this;
+    if (options?.eagerStart) this.#step();
+    else loop[SCHEDULE](new TaskStep(this, this.#context));
+  }
+
+  /** The task's name. Equivalent to `Task.get_name()`. */
+  getName(): string {
+    return this.#name;
+  }
+
+  /** Renames the task. Equivalent to `Task.set_name()`. */
+  setName(name: string): void {
+    this.#name = String(name);
+  }
+
+  /** The function the task runs (Python's `Task.get_coro()` returns the coroutine). */
+  getCoro(): CoroutineFunction<T> {
+    return this.#fn;
+  }
+
+  /** The context the task runs in. Equivalent to `Task.get_context()`. */
+  getContext(): Context {
+    return this.#context;
+  }
+
+  /**
+   * An `AbortSignal` that aborts when the task is cancelled, for APIs such as
+   * `fetch(url, { signal })` that JavaScript code cancels with signals. Read
+   * it where you pass it: once the task un-cancels (for example when a
+   * `timeout` block absorbs the cancellation), a fresh signal replaces the
+   * aborted one.
+   */
+  get signal(): AbortSignal {
+    if (this.#abort === null || (this.#abort.signal.aborted && this.#cancelRequests === 0)) {
+      this.#abort = new AbortController();
+      if (this.#cancelRequests > 0 && !this.done()) this.#abort.abort(this._makeCancelledError());
+    }
+    return this.#abort.signal;
+  }
+
+  /**
+   * Requests cancellation: throws `CancelledError` (carrying `msg`) into the
+   * task at the `await` it is suspended on, or at its next await of a loop
+   * future. Returns false if the task is already done. Repeated requests are
+   * counted by {@linkcode cancelling}.
+   */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    this.#cancelRequests++;
+    if (this.#abort !== null && !this.#abort.signal.aborted) {
+      this.#abort.abort(new CancelledError(msg));
+    }
+    // The futures of the current suspension are the ones to cancel: while
+    // suspended, or while resumed but blocked elsewhere (not counted as
+    // running in this drain), as under Promise.all.
+    if (
+      this.#phase === SUSPENDED ||
+      (this.#phase === RUNNING && this.#runGeneration !== steps.generation)
+    ) {
+      let cancelled = false;
+      if (this.#waiter !== null && this.#waiter.cancel(msg)) cancelled = true;
+      const more = this.#moreWaiters;
+      if (more !== null) {
+        for (let i = 0; i < more.length; i++) if (more[i].cancel(msg)) cancelled = true;
+      }
+      if (cancelled) return true;
+    }
+    this.#mustCancel = true;
+    this.#cancelMessage = msg;
+    return true;
+  }
+
+  /** The number of pending cancellation requests. Equivalent to `Task.cancelling()`. */
+  cancelling(): number {
+    return this.#cancelRequests;
+  }
+
+  /**
+   * Withdraws one cancellation request and returns the remaining count.
+   * Equivalent to `Task.uncancel()`; used by `timeout` and `TaskGroup` to
+   * absorb the cancellations they made themselves.
+   */
+  uncancel(): number {
+    if (this.#cancelRequests > 0) {
+      this.#cancelRequests--;
+      if (this.#cancelRequests === 0) this.#mustCancel = false;
+    }
+    return this.#cancelRequests;
+  }
+
+  /**
+   * Where the task is suspended, as stack frames (most recent last). In
+   * debug mode this is the stack of the await the task last suspended at;
+   * otherwise JavaScript keeps no suspended frames and the list is empty.
+   * Equivalent to `Task.get_stack()`.
+   */
+  getStack(options?: { limit?: number }): string[] {
+    if (this.#suspendedAt === undefined || this.done()) return [];
+    const frames = this.#suspendedAt.split("\n").slice(1).map((line) => line.trim())
+      .filter((line) => !line.includes("/tasks/future.ts") && !line.includes("/tasks/task.ts"));
+    const limit = options?.limit;
+    return limit === undefined ? frames : frames.slice(0, limit);
+  }
+
+  /** Writes the stack of {@linkcode getStack} to the console. Equivalent to `Task.print_stack()`. */
+  printStack(options?: { limit?: number }): void {
+    const frames = this.getStack(options);
+    console.log(`Stack for ${this}:${frames.length === 0 ? " no frames" : ""}`);
+    for (const frame of frames) console.log(`  ${frame}`);
+  }
+
+  /**
+   * Not supported: a task's result comes from its function.
+   *
+   * @throws {RuntimeError} Always.
+   */
+  override setResult(_result: T): never {
+    throw new RuntimeError("Cannot set result: Task does not support set_result operation");
+  }
+
+  /**
+   * Not supported: a task's exception comes from its function.
+   *
+   * @throws {RuntimeError} Always.
+   */
+  override setException(_exception: unknown): never {
+    throw new RuntimeError("Cannot set exception: Task does not support set_exception operation");
+  }
+
+  /** A readable form, such as `<Task pending name='Task-1' fn=main()>`. */
+  override toString(): string {
+    return `<Task ${this._stateDescription()} name='${this.#name}' fn=${
+      this.#fn.name || "<anonymous>"
+    }()>`;
+  }
+
+  /** @internal See {@linkcode Awaiter._suspendOn}. */
+  _suspendOn(future: Future<unknown>): number {
+    const phase = this.#phase;
+    if (phase === SUSPENDED) {
+      (this.#moreWaiters ??= []).push(future);
+      return this.#epoch;
+    }
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      return -1;
+    }
+    if (phase === RUNNING && this.#runGeneration === steps.generation) steps.resumed--;
+    this.#phase = SUSPENDED;
+    this.#waiter = future;
+    this.#moreWaiters = null;
+    if (this.#weakRef === null) this.#trackWeakly();
+    if (this.getLoop().getDebug()) this.#suspendedAt = new Error().stack;
+    return ++this.#epoch;
+  }
+
+  /** @internal See {@linkcode Awaiter._yield}. */
+  _yield(): number {
+    if (this.#mustCancel && this.#phase !== SUSPENDED) {
+      this.#mustCancel = false;
+      return -1;
+    }
+    if (this.#phase === RUNNING && this.#runGeneration === steps.generation) steps.resumed--;
+    this.#phase = SUSPENDED;
+    this.#waiter = null;
+    this.#moreWaiters = null;
+    return ++this.#epoch;
+  }
+
+  /** @internal See {@linkcode Awaiter._takePendingCancel}. */
+  _takePendingCancel(): boolean {
+    if (!this.#mustCancel || this.#phase === SUSPENDED) return false;
+    this.#mustCancel = false;
+    return true;
+  }
+
+  /** @internal See {@linkcode Awaiter._resumeFrom}. */
+  _resumeFrom(epoch: number): boolean {
+    if (epoch !== this.#epoch || this.#phase === DONE) return false;
+    if (this.#phase !== RUNNING || this.#runGeneration !== steps.generation) {
+      this.#phase = RUNNING;
+      this.#runGeneration = steps.generation;
+      steps.resumed++;
+    }
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      return true;
+    }
+    return false;
+  }
+
+  /** @internal The CancelledError for a pending cancellation, with its message. */
+  _makeCancelledError(): CancelledError {
+    return new CancelledError(this.#cancelMessage);
+  }
+
+  /** Runs the first step: the body, until its first suspension. */
+  #step(): void {
+    if (this.#mustCancel) {
+      // Cancelled before it started: the body never runs.
+      this.#mustCancel = false;
+      this.#phase = DONE;
+      this.#untrack();
+      this._cancelWith(this.#cancelMessage, null);
+      return;
+    }
+    this.#phase = RUNNING;
+    this.#runGeneration = steps.generation;
+    steps.resumed++;
+    let result: PromiseLike<T> | T;
+    try {
+      result = frameStorage.run(this, this.#fn);
+    } catch (err) {
+      this.#finish(false, err);
+      return;
+    }
+    if (
+      result !== null && typeof result === "object" &&
+      typeof (result as PromiseLike<T>).then === "function"
+    ) {
+      (result as PromiseLike<T>).then(
+        (value) => this.#finish(true, value),
+        (err) => this.#finish(false, err),
+      );
+    } else {
+      this.#finish(true, result as T);
+    }
+  }
+
+  #finish(ok: boolean, value: unknown): void {
+    if (this.#phase === RUNNING && this.#runGeneration === steps.generation) steps.resumed--;
+    this.#phase = DONE;
+    this.#waiter = null;
+    this.#moreWaiters = null;
+    this.#untrack();
+    if (ok) {
+      if (this.#mustCancel) {
+        // Cancelled right before the function returned: asyncio cancels the task.
+        this.#mustCancel = false;
+        this._cancelWith(this.#cancelMessage, null);
+      } else {
+        this._complete(value as T);
+      }
+    } else if (value instanceof CancelledError) {
+      this._cancelWith(value.message || undefined, value);
+    } else {
+      this._fail(value);
+    }
+  }
+
+  #trackWeakly(): void {
+    const loop = this.getLoop();
+    const registry = registryOf(loop);
+    this.#unlink(registry);
+    const ref = new WeakRef<Task<unknown>>(this);
+    this.#weakRef = ref;
+    registry.weak.add(ref);
+    destroyedPending.register(this, {
+      loop,
+      description: this.toString(),
+      sourceTraceback: this.sourceTraceback,
+      ref,
+    }, this);
+  }
+
+  #untrack(): void {
+    const registry = registryOf(this.getLoop());
+    if (this.#weakRef !== null) {
+      registry.weak.delete(this.#weakRef);
+      destroyedPending.unregister(this);
+      this.#weakRef = null;
+    } else {
+      this.#unlink(registry);
+    }
+  }
+
+  #unlink(registry: Registry): void {
+    const prev = this.#prev, next = this.#next;
+    if (prev !== null) prev.#next = next;
+    else if (registry.head === this) registry.head = next;
+    if (next !== null) next.#prev = prev;
+    this.#prev = this.#next = null;
+  }
+
+  static {
+    stepTask = (task) => task.#step();
+    pendingTasksOf = (loop) => {
+      const registry = registries.get(loop);
+      const tasks = new Set<Task<unknown>>();
+      if (registry === undefined) return tasks;
+      for (let t = registry.head; t !== null; t = t.#next) if (!t.done()) tasks.add(t);
+      for (const ref of registry.weak) {
+        const t = ref.deref();
+        if (t !== undefined && !t.done()) tasks.add(t);
+      }
+      return tasks;
+    };
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function") {
+    return "a promise or thenable (it is already running)";
+  }
+  return typeof value;
+}
+
+/**
+ * The task running now, or `undefined` outside any task. Equivalent to
+ * Python's `asyncio.current_task()`.
+ *
+ * @example
+ * ```ts
+ * import { createTask, currentTask, run } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const task = createTask(async () => currentTask()?.getName(), { name: "worker" });
+ *   assert.equal(await task, "worker");
+ * });
+ * ```
+ */
+export function currentTask(): Task<unknown> | undefined {
+  return frameStorage.getStore() as Task<unknown> | undefined;
+}
+
+/**
+ * The pending tasks of `loop` (default: the running loop). Equivalent to
+ * Python's `asyncio.all_tasks()`.
+ *
+ * @throws {RuntimeError} No `loop` is given and no loop is running.
+ *
+ * @example
+ * ```ts
+ * import { allTasks, createTask, run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const t = createTask(() => sleep(0.01));
+ *   assert.ok(allTasks().has(t));
+ *   await t;
+ * });
+ * ```
+ */
+export function allTasks(loop?: AbstractEventLoop): Set<Task<unknown>> {
+  const target = loop ?? runningLoopOrNull();
+  if (target === null) throw new RuntimeError("Cannot list tasks: no running event loop");
+  return pendingTasksOf(target);
+}
