@@ -19,7 +19,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { RuntimeError } from "./exceptions.ts";
 
-type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
+/** The immutable map of a context's variables (internal). */
+export type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
 
 const EMPTY: VarMap = new Map();
 
@@ -28,8 +29,10 @@ const EMPTY: VarMap = new Map();
  * Only tasks implement it.
  */
 export interface ContextFrame {
-  /** The context the frame runs in. */
+  /** The context the frame runs in (made on demand). */
   getContext(): Context;
+  /** The frame's variables, without making a Context object. */
+  _contextVars(): VarMap;
 }
 
 /** The storage that carries the current task across awaits. */
@@ -179,8 +182,13 @@ export function currentVars(): VarMap {
   if (activeContext !== null) return varsOf(activeContext);
   if (activeVars !== null) return activeVars;
   const frame = frameStorage.getStore();
-  if (frame !== undefined) return varsOf(frame.getContext());
+  if (frame !== undefined) return frame._contextVars();
   return rootContext === null ? EMPTY : varsOf(rootContext);
+}
+
+/** The variable map of `context` (internal). */
+export function varsOfContext(context: Context): VarMap {
+  return varsOf(context);
 }
 
 /** A context holding `vars` (used by handles to expose their snapshot). */

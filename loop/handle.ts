@@ -59,15 +59,16 @@ export class Handle {
   #sourceTraceback: string | undefined;
 
   /**
-   * Creates a handle that calls `callback(...args)` in `context` (by default,
-   * a snapshot of the current context). Loops create handles; user code
-   * rarely needs to.
+   * Creates a handle that calls `callback(...args)` in `context`: by default a
+   * snapshot of the current context; `null` runs it in no callback context,
+   * for internal handles whose work runs in a task that provides its own.
+   * Loops create handles; user code rarely needs to.
    */
   constructor(
     callback: AnyCallback,
     args: readonly unknown[],
     loop: AbstractEventLoop,
-    context?: Context,
+    context?: Context | null,
   ) {
     this.#callback = callback;
     this.#args = args.length === 0 ? NO_ARGS : args;
@@ -100,7 +101,7 @@ export class Handle {
 
   /** The context the callback runs in. Equivalent to `Handle.get_context()`. */
   getContext(): Context {
-    if (this.#context === null) this.#context = contextOf(this.#vars!);
+    if (this.#context === null) this.#context = contextOf(this.#vars ?? currentVars());
     return this.#context;
   }
 

@@ -8,23 +8,30 @@
  * future the task is suspended on and throw `CancelledError` at that `await`.
  *
  * Every callback (done callbacks and the reactions of `then`) runs from the
- * loop, through `callSoon`, never synchronously from `setResult`. A `then`
- * callback therefore behaves like a done callback: it runs outside any task,
- * in a snapshot of the context where `then` was called.
+ * loop, through the ready queue, never synchronously from `setResult`. A
+ * `then` callback therefore behaves like a done callback: it runs outside any
+ * task, in a snapshot of the context where `then` was called.
+ *
+ * `then()` returns a {@linkcode FutureChain}, a lazy promise: `await fut`
+ * never looks at it, so the common path allocates no promise; chaining on it
+ * (`.then`, `.catch`, `.finally`, `await`) makes a real promise on demand. A
+ * rejection that nothing has chained yet still surfaces as an unhandled
+ * rejection, as a native promise's would.
  *
  * @module
  */
-import { type Context, copyContext, frameStorage } from "../loop/context.ts";
+import { type Context, frameStorage } from "../loop/context.ts";
 import { CancelledError, InvalidStateError, RuntimeError } from "../loop/exceptions.ts";
 import { type AnyCallback, Handle, NO_ARGS, SCHEDULE } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/current.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 
 const PENDING = 0;
-const FINISHED = 1;
-const CANCELLED = 2;
-type State = typeof PENDING | typeof FINISHED | typeof CANCELLED;
-const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED"] as const;
+const RESULT = 1;
+const EXCEPTION = 2;
+const CANCELLED = 3;
+type State = typeof PENDING | typeof RESULT | typeof EXCEPTION | typeof CANCELLED;
+const STATE_NAMES = ["PENDING", "FINISHED", "FINISHED", "CANCELLED"] as const;
 
 /**
  * What a task implements so the futures it awaits can track it (internal).
@@ -55,54 +62,92 @@ export interface Awaiter {
   _makeCancelledError(): CancelledError;
 }
 
+/**
+ * What `Future.then` returns: a promise-like value that becomes a real
+ * `Promise` only when something chains on it.
+ */
+export interface FutureChain<T> extends PromiseLike<T> {
+  /** Like `Promise.prototype.catch`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R>;
+  /** Like `Promise.prototype.finally`. */
+  finally(onFinally?: (() => void) | null): Promise<T>;
+}
+
+type OnFulfilled = ((value: never) => unknown) | null | undefined;
+type OnRejected = ((reason: unknown) => unknown) | null | undefined;
+
 const noop = (): void => {};
+const SETTLING = 1;
+const FULFILLED = 2;
+const REJECTED = 3;
 
 /**
- * A scheduled reaction to a `then()` call (internal): settles the promise
- * `then()` returned, calling the caller's callbacks, and resumes the awaiting
- * task. It is a handle, so scheduling it allocates nothing more. Subclasses
- * say what the outcome is in `_invoke`.
+ * A scheduled reaction to a `then()` call (internal), which is also the
+ * {@linkcode FutureChain} that call returns: it calls the caller's callbacks
+ * with the outcome, settles the chain, and resumes the awaiting task. Being
+ * a handle, scheduling it allocates nothing more. Subclasses say what the
+ * outcome is in `_invoke`.
  */
-export abstract class ThenReaction extends Handle {
+export abstract class ThenReaction<T> extends Handle implements FutureChain<T> {
+  #onFulfilled: OnFulfilled;
+  #onRejected: OnRejected;
+  readonly #awaiter: Awaiter | undefined;
+  readonly #epoch: number;
+  #state = 0;
+  #value: unknown = undefined;
+  #promise: Promise<T> | null = null;
+  #resolve: ((value: unknown) => void) | null = null;
+  #reject: ((reason: unknown) => void) | null = null;
+
   /** Creates the reaction for one `then(onFulfilled, onRejected)` call. */
   constructor(
     loop: AbstractEventLoop,
-    readonly onFulfilled: ((value: never) => unknown) | null | undefined,
-    readonly onRejected: ((reason: unknown) => unknown) | null | undefined,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (reason: unknown) => void,
-    readonly awaiter: Awaiter | undefined,
-    readonly epoch: number,
+    onFulfilled: OnFulfilled,
+    onRejected: OnRejected,
+    awaiter: Awaiter | undefined,
+    epoch: number,
   ) {
     super(noop, NO_ARGS, loop);
+    this.#onFulfilled = onFulfilled;
+    this.#onRejected = onRejected;
+    this.#awaiter = awaiter;
+    this.#epoch = epoch;
   }
 
   /** Settles with `value`, through `onFulfilled` if given. */
   protected _fulfill(value: unknown): void {
-    const onFulfilled = this.onFulfilled as ((value: unknown) => unknown) | null | undefined;
+    const onFulfilled = this.#onFulfilled as ((value: unknown) => unknown) | null | undefined;
+    this.#onFulfilled = this.#onRejected = null;
     if (typeof onFulfilled !== "function") {
-      this.resolve(value);
+      this.#settle(FULFILLED, value);
       return;
     }
+    let next: unknown;
     try {
-      this.resolve(onFulfilled(value));
+      next = onFulfilled(value);
     } catch (err) {
-      this.reject(err);
+      this.#settle(REJECTED, err);
+      return;
     }
+    this.#settle(FULFILLED, next);
   }
 
   /** Settles with `reason`, through `onRejected` if given. */
   protected _reject(reason: unknown): void {
-    const onRejected = this.onRejected;
+    const onRejected = this.#onRejected;
+    this.#onFulfilled = this.#onRejected = null;
     if (typeof onRejected !== "function") {
-      this.reject(reason);
+      this.#settle(REJECTED, reason);
       return;
     }
+    let next: unknown;
     try {
-      this.resolve(onRejected(reason));
+      next = onRejected(reason);
     } catch (err) {
-      this.reject(err);
+      this.#settle(REJECTED, err);
+      return;
     }
+    this.#settle(FULFILLED, next);
   }
 
   /**
@@ -110,64 +155,105 @@ export abstract class ThenReaction extends Handle {
    * was delivered instead of the outcome.
    */
   protected _resumeAwaiter(): boolean {
-    const awaiter = this.awaiter;
-    if (awaiter !== undefined && awaiter._resumeFrom(this.epoch)) {
+    const awaiter = this.#awaiter;
+    if (awaiter !== undefined && awaiter._resumeFrom(this.#epoch)) {
       this._reject(awaiter._makeCancelledError());
       return true;
     }
     return false;
   }
-}
 
-/**
- * Makes the promise a `then()` call returns, with its resolving functions
- * (internal; shared by futures and `sleep(0)`).
- */
-export function derivedPromise<R>(): {
-  promise: Promise<R>;
-  resolve: (value: unknown) => void;
-  reject: (reason: unknown) => void;
-} {
-  const { promise, resolve, reject } = Promise.withResolvers<R>();
-  return { promise, resolve: resolve as (value: unknown) => void, reject };
+  /** Chains on the outcome, like `Promise.prototype.then`. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#asPromise().then(onFulfilled, onRejected);
+  }
+
+  /** Like `Promise.prototype.catch`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.#asPromise().catch(onRejected);
+  }
+
+  /** Like `Promise.prototype.finally`. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.#asPromise().finally(onFinally);
+  }
+
+  #settle(state: typeof FULFILLED | typeof REJECTED, value: unknown): void {
+    if (this.#resolve !== null) {
+      if (state === FULFILLED) this.#resolve(value);
+      else this.#reject!(value);
+      this.#resolve = this.#reject = null;
+      return;
+    }
+    this.#state = state;
+    this.#value = value;
+    // Nothing chained yet: a rejection, or a thenable that may reject, gets a
+    // real promise now so an unhandled rejection is reported, never lost.
+    const thenable = value !== null && (typeof value === "object" || typeof value === "function") &&
+      typeof (value as PromiseLike<unknown>).then === "function";
+    if (state === REJECTED || thenable) this.#asPromise();
+  }
+
+  #asPromise(): Promise<T> {
+    if (this.#promise !== null) return this.#promise;
+    if (this.#state === FULFILLED) this.#promise = Promise.resolve(this.#value as T);
+    else if (this.#state === REJECTED) this.#promise = Promise.reject(this.#value);
+    else {
+      const { promise, resolve, reject } = Promise.withResolvers<T>();
+      this.#promise = promise;
+      this.#resolve = resolve as (value: unknown) => void;
+      this.#reject = reject;
+      this.#state = SETTLING;
+    }
+    return this.#promise;
+  }
 }
 
 // The reaction to a future's outcome.
-class Reaction extends ThenReaction {
+class Reaction<T> extends ThenReaction<T> {
+  readonly #future: Future<unknown>;
+
   constructor(
-    readonly future: Future<unknown>,
-    onFulfilled: ((value: never) => unknown) | null | undefined,
-    onRejected: ((reason: unknown) => unknown) | null | undefined,
-    resolve: (value: unknown) => void,
-    reject: (reason: unknown) => void,
+    future: Future<unknown>,
+    onFulfilled: OnFulfilled,
+    onRejected: OnRejected,
     awaiter: Awaiter | undefined,
     epoch: number,
   ) {
-    super(future.getLoop(), onFulfilled, onRejected, resolve, reject, awaiter, epoch);
+    super(future.getLoop(), onFulfilled, onRejected, awaiter, epoch);
+    this.#future = future;
   }
 
   protected override _invoke(): void {
     if (this._resumeAwaiter()) return;
-    const future = this.future;
-    if (future.cancelled()) this._reject(cancelledErrorOf(future));
-    else if (hasException(future)) this._reject(future.exception());
-    else this._fulfill(resultOf(future));
+    const future = this.#future;
+    const state = stateOf(future);
+    if (state === RESULT) this._fulfill(valueOf(future));
+    else if (state === EXCEPTION) this._reject(future.exception());
+    else this._reject(cancelledErrorOf(future));
   }
 }
 
-// A done callback registered with addDoneCallback, kept as a ready-made
-// handle so completion only has to schedule it.
+// A done callback, kept as a ready-made handle so completion only has to
+// schedule it. Internal callbacks (gather, wait, timeouts) pass no context.
 class DoneCallback extends Handle {
   constructor(
     readonly fn: AnyCallback,
-    future: Future<unknown>,
-    context: Context,
+    readonly future: Future<unknown>,
+    context: Context | null | undefined,
   ) {
-    super(fn, [future], future.getLoop(), context);
+    super(fn, NO_ARGS, future.getLoop(), context);
+  }
+
+  protected override _invoke(): void {
+    this.fn(this.future);
   }
 }
 
-type Entry = Reaction | DoneCallback;
+type Entry = ThenReaction<unknown> | DoneCallback;
 
 /** Options of {@linkcode Future}. */
 export interface FutureOptions {
@@ -177,7 +263,7 @@ export interface FutureOptions {
 
 /** Options of {@linkcode Future.addDoneCallback}. */
 export interface DoneCallbackOptions {
-  /** The context the callback runs in (default: a copy of the current one). */
+  /** The context the callback runs in (default: a snapshot of the current one). */
   context?: Context;
 }
 
@@ -197,9 +283,14 @@ const neverRetrieved = new FinalizationRegistry<NeverRetrieved>((held) => {
   });
 });
 
-let resultOf: (future: Future<unknown>) => unknown;
-let hasException: (future: Future<unknown>) => boolean;
+// Accessors of Future's private state for this module, set in its static block.
+let stateOf: (future: Future<unknown>) => State;
+let valueOf: (future: Future<unknown>) => unknown;
 let cancelledErrorOf: (future: Future<unknown>) => CancelledError;
+let addInternalDoneCallback: (
+  future: Future<unknown>,
+  fn: (future: Future<unknown>) => void,
+) => void;
 
 /**
  * A result that is set later. Equivalent to Python's `asyncio.Future`.
@@ -226,15 +317,13 @@ let cancelledErrorOf: (future: Future<unknown>) => CancelledError;
 export class Future<T> implements PromiseLike<T> {
   readonly #loop: AbstractEventLoop;
   #state: State = PENDING;
-  #result: T | undefined = undefined;
-  #exception: unknown = undefined;
-  #hasException = false;
-  #cancelMessage: string | undefined = undefined;
-  #cancelledError: CancelledError | null = null;
+  // The result, the exception, or (cancelled) the CancelledError to throw or
+  // the cancel message.
+  #value: unknown = undefined;
   #first: Entry | null = null;
   #rest: Entry[] | null = null;
   #logTraceback = false;
-  #sourceTraceback: string | undefined;
+  #sourceTraceback: string | undefined = undefined;
 
   /**
    * Creates a pending future.
@@ -269,13 +358,12 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {unknown} The exception set with `setException`.
    */
   result(): T {
-    if (this.#state === CANCELLED) throw this.#makeCancelledError();
-    if (this.#state === PENDING) throw new InvalidStateError("Result is not ready");
-    if (this.#hasException) {
-      this.#retrieved();
-      throw this.#exception;
-    }
-    return this.#result as T;
+    const state = this.#state;
+    if (state === RESULT) return this.#value as T;
+    if (state === CANCELLED) throw this.#makeCancelledError();
+    if (state === PENDING) throw new InvalidStateError("Result is not ready");
+    this.#retrieved();
+    throw this.#value;
   }
 
   /**
@@ -285,10 +373,12 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {InvalidStateError} The future is not done yet.
    */
   exception(): unknown {
-    if (this.#state === CANCELLED) throw this.#makeCancelledError();
-    if (this.#state === PENDING) throw new InvalidStateError("Exception is not set");
+    const state = this.#state;
+    if (state === RESULT) return undefined;
+    if (state === CANCELLED) throw this.#makeCancelledError();
+    if (state === PENDING) throw new InvalidStateError("Exception is not set");
     this.#retrieved();
-    return this.#exception;
+    return this.#value;
   }
 
   /**
@@ -300,13 +390,15 @@ export class Future<T> implements PromiseLike<T> {
     if (this.#state !== PENDING) {
       throw new InvalidStateError(`Cannot set result: future is ${STATE_NAMES[this.#state]}`);
     }
-    this.#result = result;
-    this.#state = FINISHED;
+    this.#value = result;
+    this.#state = RESULT;
     this.#scheduleCallbacks();
   }
 
   /**
-   * Sets an exception and schedules the callbacks.
+   * Sets an exception and schedules the callbacks. If nothing retrieves it
+   * before the future is garbage-collected, the loop's exception handler
+   * reports "exception was never retrieved".
    *
    * @throws {InvalidStateError} The future is already done.
    */
@@ -314,9 +406,8 @@ export class Future<T> implements PromiseLike<T> {
     if (this.#state !== PENDING) {
       throw new InvalidStateError(`Cannot set exception: future is ${STATE_NAMES[this.#state]}`);
     }
-    this.#exception = exception;
-    this.#hasException = true;
-    this.#state = FINISHED;
+    this.#value = exception;
+    this.#state = EXCEPTION;
     this.#logTraceback = true;
     neverRetrieved.register(this, {
       loop: this.#loop,
@@ -329,12 +420,12 @@ export class Future<T> implements PromiseLike<T> {
 
   /**
    * Cancels the future and schedules the callbacks. Returns false if it was
-   * already done.
+   * already done. `msg` travels in the `CancelledError` awaiters see.
    */
   cancel(msg?: string): boolean {
     if (this.#state !== PENDING) return false;
     this.#state = CANCELLED;
-    this.#cancelMessage = msg;
+    this.#value = msg;
     this.#scheduleCallbacks();
     return true;
   }
@@ -351,13 +442,7 @@ export class Future<T> implements PromiseLike<T> {
         `Cannot add done callback as 'fn' must be a function: received ${typeof fn}`,
       );
     }
-    const entry = new DoneCallback(
-      fn as AnyCallback,
-      this as Future<unknown>,
-      options?.context ?? copyContext(),
-    );
-    if (this.#state !== PENDING) this.#loop[SCHEDULE](entry);
-    else this.#addEntry(entry);
+    this.#addDone(fn as AnyCallback, options?.context);
   }
 
   /**
@@ -386,7 +471,7 @@ export class Future<T> implements PromiseLike<T> {
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
+  ): FutureChain<R1 | R2> {
     const awaiter = frameStorage.getStore() as Awaiter | undefined;
     if (this.#state !== PENDING) {
       // Done already: settle without a loop iteration (asyncio does not suspend here).
@@ -406,29 +491,26 @@ export class Future<T> implements PromiseLike<T> {
         return Promise.reject(awaiter._makeCancelledError()).then(onFulfilled, onRejected);
       }
     }
-    const { promise, resolve, reject } = derivedPromise<R1 | R2>();
-    this.#addEntry(
-      new Reaction(
-        this as Future<unknown>,
-        onFulfilled,
-        onRejected,
-        resolve,
-        reject,
-        awaiter,
-        epoch,
-      ),
+    if (typeof onRejected === "function") this.#retrieved();
+    const reaction = new Reaction<R1 | R2>(
+      this as Future<unknown>,
+      onFulfilled,
+      onRejected,
+      awaiter,
+      epoch,
     );
-    return promise;
+    this.#addEntry(reaction as ThenReaction<unknown>);
+    return reaction;
   }
 
   /** Like `Promise.prototype.catch`. */
   catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.then(undefined, onRejected);
+    return Promise.resolve(this.then(undefined, onRejected));
   }
 
   /** Like `Promise.prototype.finally`. */
   finally(onFinally?: (() => void) | null): Promise<T> {
-    return this.then().finally(onFinally);
+    return Promise.resolve(this.then()).finally(onFinally);
   }
 
   /** The stack where the future was created (debug mode only). */
@@ -443,10 +525,16 @@ export class Future<T> implements PromiseLike<T> {
 
   /** The state part of `toString()`; tasks add their name and coroutine. */
   protected _stateDescription(): string {
-    if (this.#state === PENDING) return "pending";
-    if (this.#state === CANCELLED) return "cancelled";
-    if (this.#hasException) return `finished exception=${String(this.#exception)}`;
-    return `finished result=${String(this.#result)}`;
+    switch (this.#state) {
+      case PENDING:
+        return "pending";
+      case CANCELLED:
+        return "cancelled";
+      case EXCEPTION:
+        return `finished exception=${String(this.#value)}`;
+      default:
+        return `finished result=${String(this.#value)}`;
+    }
   }
 
   /**
@@ -454,9 +542,7 @@ export class Future<T> implements PromiseLike<T> {
    * `setResult` from outside (internal).
    */
   protected _complete(result: T): void {
-    this.#result = result;
-    this.#state = FINISHED;
-    this.#scheduleCallbacks();
+    Future.prototype.setResult.call(this, result);
   }
 
   /** Fails the future even if it is a Task (internal). */
@@ -465,23 +551,27 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   /**
-   * Cancels the future even if it is a Task; `error` becomes the
+   * Cancels the future even if it is a Task; `error`, if given, is the
    * CancelledError awaiters see (internal).
    */
   protected _cancelWith(msg: string | undefined, error: CancelledError | null): boolean {
     if (this.#state !== PENDING) return false;
-    this.#cancelledError = error;
-    return Future.prototype.cancel.call(this, msg);
+    this.#state = CANCELLED;
+    this.#value = error ?? msg;
+    this.#scheduleCallbacks();
+    return true;
   }
 
-  /** Whether the future is pending; subclasses' own state checks use it. */
-  protected _isPending(): boolean {
-    return this.#state === PENDING;
+  #addDone(fn: AnyCallback, context: Context | null | undefined): void {
+    const entry = new DoneCallback(fn, this as Future<unknown>, context);
+    if (this.#state !== PENDING) this.#loop[SCHEDULE](entry);
+    else this.#addEntry(entry);
   }
 
   #makeCancelledError(): CancelledError {
-    if (this.#cancelledError !== null) return this.#cancelledError;
-    return new CancelledError(this.#cancelMessage);
+    const value = this.#value;
+    if (value instanceof CancelledError) return value;
+    return new CancelledError(value as string | undefined);
   }
 
   #retrieved(): void {
@@ -492,12 +582,11 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   #settledPromise(): Promise<T> {
-    if (this.#state === CANCELLED) return Promise.reject(this.#makeCancelledError());
-    if (this.#hasException) {
-      this.#retrieved();
-      return Promise.reject(this.#exception);
-    }
-    return Promise.resolve(this.#result as T);
+    const state = this.#state;
+    if (state === RESULT) return Promise.resolve(this.#value as T);
+    if (state === CANCELLED) return Promise.reject(this.#makeCancelledError());
+    this.#retrieved();
+    return Promise.reject(this.#value);
   }
 
   #addEntry(entry: Entry): void {
@@ -516,14 +605,20 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   static {
-    resultOf = (f) => f.#result;
-    hasException = (f) => {
-      if (!f.#hasException) return false;
-      f.#retrieved();
-      return true;
-    };
+    stateOf = (f) => f.#state;
+    valueOf = (f) => f.#value;
     cancelledErrorOf = (f) => f.#makeCancelledError();
+    addInternalDoneCallback = (f, fn) => f.#addDone(fn as AnyCallback, null);
   }
+}
+
+/**
+ * Adds a done callback that runs in no context of its own (internal: gather,
+ * wait and the other combinators, whose callbacks read no context variables,
+ * skip the context snapshot `addDoneCallback` takes).
+ */
+export function onDone<T>(future: Future<T>, fn: (future: Future<T>) => void): void {
+  addInternalDoneCallback(future as Future<unknown>, fn as (future: Future<unknown>) => void);
 }
 
 /**

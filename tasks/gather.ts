@@ -6,7 +6,7 @@
 import { CancelledError } from "../loop/exceptions.ts";
 import { runningLoopOrNull } from "../loop/current.ts";
 import type { AbstractEventLoop, CoroutineFunction } from "../loop/abstract_event_loop.ts";
-import { Future } from "./future.ts";
+import { Future, onDone } from "./future.ts";
 import { ensureFuture } from "./ensure_future.ts";
 
 /** Anything `gather`, `wait` and friends accept: a future, a promise or thenable, or an async function (run as a task). */
@@ -135,20 +135,17 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     outer.setResult([]);
     return outer;
   }
-  const children: Future<unknown>[] = [];
-  const seen = new Map<unknown, Future<unknown>>();
-  for (const arg of args) {
-    let fut = seen.get(arg);
-    if (fut === undefined) {
-      fut = ensureFuture(arg as Awaitable<unknown>, loop === null ? undefined : { loop });
-      loop ??= fut.getLoop();
-      seen.set(arg, fut);
-    }
-    children.push(fut);
+  // A future passed twice is one child with two slots: it gets a callback per
+  // slot, so counting callbacks still reaches the total. A function passed
+  // twice runs twice (each function argument is a coroutine to run).
+  const children: Future<unknown>[] = new Array(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const fut = ensureFuture(args[i] as Awaitable<unknown>, loop === null ? undefined : { loop });
+    loop ??= fut.getLoop();
+    children[i] = fut;
   }
   const outer = new GatheringFuture<unknown[]>(children, loop!);
-  const unique = new Set(children);
-  const total = unique.size;
+  const total = children.length;
   let finished = 0;
   const onChildDone = (child: Future<unknown>): void => {
     finished++;
@@ -162,18 +159,25 @@ export function gather(...args: unknown[]): Future<unknown[]> {
         outer.setException(cancelledErrorOf(child));
         return;
       }
-      if (child.exception() !== undefined) {
-        outer.setException(child.exception());
+      const exc = child.exception();
+      if (exc !== undefined) {
+        outer.setException(exc);
         return;
       }
     }
     if (finished < total) return;
-    const results = children.map((c) =>
-      c.cancelled() ? cancelledErrorOf(c) : c.exception() !== undefined ? c.exception() : c.result()
-    );
+    const results = new Array(total);
+    for (let i = 0; i < total; i++) {
+      const c = children[i];
+      results[i] = c.cancelled()
+        ? cancelledErrorOf(c)
+        : c.exception() !== undefined
+        ? c.exception()
+        : c.result();
+    }
     if (outer.cancelRequested) outer.setException(cancelledErrorOf(child));
     else outer.setResult(results);
   };
-  for (const child of unique) child.addDoneCallback(onChildDone);
+  for (let i = 0; i < total; i++) onDone(children[i], onChildDone);
   return outer;
 }

@@ -8,60 +8,43 @@ import { frameStorage } from "../loop/context.ts";
 import { getRunningLoop } from "../loop/current.ts";
 import { SCHEDULE, type TimerHandle } from "../loop/handle.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { type Awaiter, derivedPromise, Future, ThenReaction } from "./future.ts";
+import { type Awaiter, Future, ThenReaction } from "./future.ts";
 
-// sleep(0) is a bare yield, as in asyncio: no future, no timer. Awaiting it
-// schedules one step that resumes the task at the next iteration (or throws
-// CancelledError into it if it was cancelled meanwhile).
-class YieldStep extends ThenReaction {
+// sleep(0) is a bare yield, as in asyncio: no future, no timer. The task is
+// marked suspended when it calls sleep(0) (it awaits the result at once), so
+// the returned value can be a native promise, which `await` takes without
+// the extra job a thenable costs. One step resumes the task at the next
+// iteration, or throws CancelledError into it if it was cancelled meanwhile.
+class YieldStep<T> extends ThenReaction<T> {
+  readonly #value: unknown;
+
   constructor(
     loop: AbstractEventLoop,
-    onFulfilled: ((value: never) => unknown) | null | undefined,
-    onRejected: ((reason: unknown) => unknown) | null | undefined,
-    resolve: (value: unknown) => void,
-    reject: (reason: unknown) => void,
+    resolve: (value: never) => unknown,
+    reject: (reason: unknown) => unknown,
     awaiter: Awaiter | undefined,
     epoch: number,
-    readonly value: unknown,
+    value: unknown,
   ) {
-    super(loop, onFulfilled, onRejected, resolve, reject, awaiter, epoch);
+    super(loop, resolve, reject, awaiter, epoch);
+    this.#value = value;
   }
 
   protected override _invoke(): void {
-    if (!this._resumeAwaiter()) this._fulfill(this.value);
+    if (!this._resumeAwaiter()) this._fulfill(this.#value);
   }
 }
 
-class Yield<T> implements PromiseLike<T> {
-  constructor(readonly loop: AbstractEventLoop, readonly value: T) {}
-
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    const awaiter = frameStorage.getStore() as Awaiter | undefined;
-    let epoch = 0;
-    if (awaiter !== undefined) {
-      epoch = awaiter._yield();
-      if (epoch < 0) {
-        return Promise.reject(awaiter._makeCancelledError()).then(onFulfilled, onRejected);
-      }
-    }
-    const { promise, resolve, reject } = derivedPromise<R1 | R2>();
-    this.loop[SCHEDULE](
-      new YieldStep(
-        this.loop,
-        onFulfilled,
-        onRejected,
-        resolve,
-        reject,
-        awaiter,
-        epoch,
-        this.value,
-      ),
-    );
-    return promise;
+function yieldOnce<T>(loop: AbstractEventLoop, value: T): Promise<T> {
+  const awaiter = frameStorage.getStore() as Awaiter | undefined;
+  let epoch = 0;
+  if (awaiter !== undefined) {
+    epoch = awaiter._yield();
+    if (epoch < 0) return Promise.reject(awaiter._makeCancelledError());
   }
+  const { promise, resolve, reject } = Promise.withResolvers<T>();
+  loop[SCHEDULE](new YieldStep<T>(loop, resolve, reject, awaiter, epoch, value));
+  return promise;
 }
 
 // A sleep's future: cancelling it also cancels its timer, so a cancelled
@@ -111,7 +94,7 @@ export function sleep<T>(delay: number, value?: T): PromiseLike<T | undefined> {
     );
   }
   const loop = getRunningLoop();
-  if (delay <= 0) return new Yield(loop, value);
+  if (delay <= 0) return yieldOnce(loop, value);
   const fut = new SleepFuture<T | undefined>({ loop });
   if (delay !== Infinity) fut.timer = loop.callLater(delay, wakeSleeper, fut, value);
   return fut;

@@ -13,7 +13,14 @@
  *
  * @module
  */
-import { type Context, copyContext, frameStorage } from "../loop/context.ts";
+import {
+  type Context,
+  contextOf,
+  currentVars,
+  frameStorage,
+  type VarMap,
+  varsOfContext,
+} from "../loop/context.ts";
 import { CancelledError, RuntimeError } from "../loop/exceptions.ts";
 import { Handle, NO_ARGS, SCHEDULE } from "../loop/handle.ts";
 import { runningLoopOrNull, steps } from "../loop/current.ts";
@@ -76,8 +83,10 @@ const destroyedPending = new FinalizationRegistry<DestroyedPending>((held) => {
 
 // A task's step as a ready-made handle in the task's context.
 class TaskStep extends Handle {
-  constructor(readonly task: Task<unknown>, context: Context) {
-    super(noop, NO_ARGS, task.getLoop(), context);
+  constructor(readonly task: Task<unknown>) {
+    // No callback context: the step runs inside the task's frame, which
+    // provides the task's context.
+    super(noop, NO_ARGS, task.getLoop(), null);
   }
 
   protected override _invoke(): void {
@@ -88,6 +97,47 @@ class TaskStep extends Handle {
 const noop = (): void => {};
 // Accessors of Task's private state for this module, set in its static block.
 let stepTask: (task: Task<unknown>) => void;
+let runBody: (task: Task<unknown>) => unknown;
+let finishTask: (task: Task<unknown>, ok: boolean, value: unknown) => void;
+
+// Runs inside the task's frame, so the reactions registered on a native
+// promise run there too and find the task in the frame: no closure per task.
+function startBody(task: Task<unknown>): void {
+  const result = runBody(task);
+  if (result instanceof Promise) {
+    result.then(bodyFulfilled, bodyRejected);
+  } else if (
+    result !== null && typeof result === "object" &&
+    typeof (result as PromiseLike<unknown>).then === "function"
+  ) {
+    // A future or other thenable: its callbacks may run outside the frame.
+    (result as PromiseLike<unknown>).then(
+      (value) => finishTask(task, true, value),
+      (err) => finishTask(task, false, err),
+    );
+  } else {
+    finishTask(task, true, result);
+  }
+}
+
+function bodyFulfilled(value: unknown): void {
+  finishTask(frameStorage.getStore() as Task<unknown>, true, value);
+}
+
+function bodyRejected(err: unknown): void {
+  finishTask(frameStorage.getStore() as Task<unknown>, false, err);
+}
+
+// What few tasks need, kept out of the task object.
+interface TaskExtra {
+  abort: AbortController | null;
+  suspendedAt: string | undefined;
+  cancelMessage: string | undefined;
+}
+
+function newExtra(): TaskExtra {
+  return { abort: null, suspendedAt: undefined, cancelMessage: undefined };
+}
 let pendingTasksOf: (loop: AbstractEventLoop) => Set<Task<unknown>>;
 
 /**
@@ -119,8 +169,12 @@ let pendingTasksOf: (loop: AbstractEventLoop) => Set<Task<unknown>>;
  */
 export class Task<T> extends Future<T> implements Awaiter {
   readonly #fn: CoroutineFunction<T>;
-  #name: string;
-  readonly #context: Context;
+  // A number until read: "Task-N" is built on demand.
+  #name: string | number;
+  // The task's own context, made from the creation-time snapshot `#vars` on
+  // demand (most tasks never touch a context variable).
+  #context: Context | null;
+  #vars: VarMap | null;
   #phase: Phase = INITIAL;
   #runGeneration = 0;
   #epoch = 0;
@@ -128,9 +182,7 @@ export class Task<T> extends Future<T> implements Awaiter {
   #moreWaiters: Future<unknown>[] | null = null;
   #mustCancel = false;
   #cancelRequests = 0;
-  #cancelMessage: string | undefined = undefined;
-  #abort: AbortController | null = null;
-  #suspendedAt: string | undefined = undefined;
+  #extra: TaskExtra | null = null;
   // Registry membership: on the strong list (prev/next) or weakly tracked.
   #prev: Task<unknown> | null = null;
   #next: Task<unknown> | null = null;
@@ -154,20 +206,28 @@ export class Task<T> extends Future<T> implements Awaiter {
     if (loop === null) throw new RuntimeError("Cannot create task: no running event loop");
     super({ loop });
     this.#fn = fn;
-    this.#name = options?.name ?? `Task-${++taskCounter}`;
-    this.#context = options?.context ?? copyContext();
+    this.#name = options?.name ?? ++taskCounter;
+    const context = options?.context;
+    if (context === undefined) {
+      this.#context = null;
+      this.#vars = currentVars();
+    } else {
+      this.#context = context;
+      this.#vars = null;
+    }
     const registry = registryOf(loop);
     const head = registry.head;
     this.#next = head;
     if (head !== null) head.#prev = this;
     registry.head = this;
     if (options?.eagerStart) this.#step();
-    else loop[SCHEDULE](new TaskStep(this, this.#context));
+    else loop[SCHEDULE](new TaskStep(this));
   }
 
   /** The task's name. Equivalent to `Task.get_name()`. */
   getName(): string {
-    return this.#name;
+    const name = this.#name;
+    return typeof name === "number" ? `Task-${name}` : name;
   }
 
   /** Renames the task. Equivalent to `Task.set_name()`. */
@@ -182,7 +242,16 @@ export class Task<T> extends Future<T> implements Awaiter {
 
   /** The context the task runs in. Equivalent to `Task.get_context()`. */
   getContext(): Context {
+    if (this.#context === null) {
+      this.#context = contextOf(this.#vars!);
+      this.#vars = null;
+    }
     return this.#context;
+  }
+
+  /** @internal The task's context variables, without making its Context. */
+  _contextVars(): VarMap {
+    return this.#context === null ? this.#vars! : varsOfContext(this.#context);
   }
 
   /**
@@ -193,11 +262,12 @@ export class Task<T> extends Future<T> implements Awaiter {
    * aborted one.
    */
   get signal(): AbortSignal {
-    if (this.#abort === null || (this.#abort.signal.aborted && this.#cancelRequests === 0)) {
-      this.#abort = new AbortController();
-      if (this.#cancelRequests > 0 && !this.done()) this.#abort.abort(this._makeCancelledError());
+    const extra = this.#extra ??= newExtra();
+    if (extra.abort === null || (extra.abort.signal.aborted && this.#cancelRequests === 0)) {
+      extra.abort = new AbortController();
+      if (this.#cancelRequests > 0 && !this.done()) extra.abort.abort(this._makeCancelledError());
     }
-    return this.#abort.signal;
+    return extra.abort.signal;
   }
 
   /**
@@ -209,9 +279,8 @@ export class Task<T> extends Future<T> implements Awaiter {
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
     this.#cancelRequests++;
-    if (this.#abort !== null && !this.#abort.signal.aborted) {
-      this.#abort.abort(new CancelledError(msg));
-    }
+    const abort = this.#extra?.abort;
+    if (abort != null && !abort.signal.aborted) abort.abort(new CancelledError(msg));
     // The futures of the current suspension are the ones to cancel: while
     // suspended, or while resumed but blocked elsewhere (not counted as
     // running in this drain), as under Promise.all.
@@ -228,7 +297,7 @@ export class Task<T> extends Future<T> implements Awaiter {
       if (cancelled) return true;
     }
     this.#mustCancel = true;
-    this.#cancelMessage = msg;
+    if (msg !== undefined || this.#extra !== null) (this.#extra ??= newExtra()).cancelMessage = msg;
     return true;
   }
 
@@ -257,8 +326,9 @@ export class Task<T> extends Future<T> implements Awaiter {
    * Equivalent to `Task.get_stack()`.
    */
   getStack(options?: { limit?: number }): string[] {
-    if (this.#suspendedAt === undefined || this.done()) return [];
-    const frames = this.#suspendedAt.split("\n").slice(1).map((line) => line.trim())
+    const suspendedAt = this.#extra?.suspendedAt;
+    if (suspendedAt === undefined || this.done()) return [];
+    const frames = suspendedAt.split("\n").slice(1).map((line) => line.trim())
       .filter((line) => !line.includes("/tasks/future.ts") && !line.includes("/tasks/task.ts"));
     const limit = options?.limit;
     return limit === undefined ? frames : frames.slice(0, limit);
@@ -291,7 +361,7 @@ export class Task<T> extends Future<T> implements Awaiter {
 
   /** A readable form, such as `<Task pending name='Task-1' fn=main()>`. */
   override toString(): string {
-    return `<Task ${this._stateDescription()} name='${this.#name}' fn=${
+    return `<Task ${this._stateDescription()} name='${this.getName()}' fn=${
       this.#fn.name || "<anonymous>"
     }()>`;
   }
@@ -312,7 +382,7 @@ export class Task<T> extends Future<T> implements Awaiter {
     this.#waiter = future;
     this.#moreWaiters = null;
     if (this.#weakRef === null) this.#trackWeakly();
-    if (this.getLoop().getDebug()) this.#suspendedAt = new Error().stack;
+    if (this.getLoop().getDebug()) (this.#extra ??= newExtra()).suspendedAt = new Error().stack;
     return ++this.#epoch;
   }
 
@@ -353,7 +423,7 @@ export class Task<T> extends Future<T> implements Awaiter {
 
   /** @internal The CancelledError for a pending cancellation, with its message. */
   _makeCancelledError(): CancelledError {
-    return new CancelledError(this.#cancelMessage);
+    return new CancelledError(this.#extra?.cancelMessage);
   }
 
   /** Runs the first step: the body, until its first suspension. */
@@ -363,29 +433,16 @@ export class Task<T> extends Future<T> implements Awaiter {
       this.#mustCancel = false;
       this.#phase = DONE;
       this.#untrack();
-      this._cancelWith(this.#cancelMessage, null);
+      this._cancelWith(this.#extra?.cancelMessage, null);
       return;
     }
     this.#phase = RUNNING;
     this.#runGeneration = steps.generation;
     steps.resumed++;
-    let result: PromiseLike<T> | T;
     try {
-      result = frameStorage.run(this, this.#fn);
+      frameStorage.run(this, startBody, this);
     } catch (err) {
       this.#finish(false, err);
-      return;
-    }
-    if (
-      result !== null && typeof result === "object" &&
-      typeof (result as PromiseLike<T>).then === "function"
-    ) {
-      (result as PromiseLike<T>).then(
-        (value) => this.#finish(true, value),
-        (err) => this.#finish(false, err),
-      );
-    } else {
-      this.#finish(true, result as T);
     }
   }
 
@@ -399,7 +456,7 @@ export class Task<T> extends Future<T> implements Awaiter {
       if (this.#mustCancel) {
         // Cancelled right before the function returned: asyncio cancels the task.
         this.#mustCancel = false;
-        this._cancelWith(this.#cancelMessage, null);
+        this._cancelWith(this.#extra?.cancelMessage, null);
       } else {
         this._complete(value as T);
       }
@@ -446,6 +503,8 @@ export class Task<T> extends Future<T> implements Awaiter {
 
   static {
     stepTask = (task) => task.#step();
+    runBody = (task) => task.#fn();
+    finishTask = (task, ok, value) => task.#finish(ok, value);
     pendingTasksOf = (loop) => {
       const registry = registries.get(loop);
       const tasks = new Set<Task<unknown>>();

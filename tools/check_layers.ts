@@ -52,6 +52,7 @@ export const RULES: readonly Rule[] = [
   ["loop/current.ts", 1],
   ["loop/handle.ts", 1],
   ["loop/abstract_event_loop.ts", 1],
+  ["loop/logger.ts", 1],
   ["loop/_deque.ts", 1],
   ["loop/_timer_heap.ts", 1],
   // 2: Future, Task and composition.
