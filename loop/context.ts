@@ -206,6 +206,24 @@ export function enterCallbackContext(context: Context | null, vars: VarMap | nul
   activeVars = vars;
 }
 
+/**
+ * Runs `fn(arg)` with no callback context active, then restores it: a task
+ * started eagerly inside a callback must see its own context, not the
+ * callback's.
+ */
+export function outsideCallbackContext<A>(fn: (arg: A) => void, arg: A): void {
+  const savedContext = activeContext;
+  const savedVars = activeVars;
+  activeContext = null;
+  activeVars = null;
+  try {
+    fn(arg);
+  } finally {
+    activeContext = savedContext;
+    activeVars = savedVars;
+  }
+}
+
 /** Leaves the callback's context; see {@linkcode enterCallbackContext}. */
 export function exitCallbackContext(): void {
   activeContext = null;

@@ -25,3 +25,19 @@ export { createTask } from "./create_task.ts";
 export { ensureFuture, type EnsureFutureOptions, wrapFuture } from "./ensure_future.ts";
 export { sleep } from "./sleep.ts";
 export * from "./gather.ts";
+export { shield } from "./shield.ts";
+export {
+  ALL_COMPLETED,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type ReturnWhen,
+  wait,
+  type WaitOptions,
+} from "./wait.ts";
+export { waitFor } from "./wait_for.ts";
+export { asCompleted, type AsCompletedIterator, type AsCompletedOptions } from "./as_completed.ts";
+export { Timeout, timeout, timeoutAt, type TimeoutBody } from "./timeouts.ts";
+export { TaskGroup } from "./task_group.ts";
+export { createEagerTaskFactory, eagerTaskFactory, type TaskConstructor } from "./eager.ts";
+export { ConcurrentFuture, runCoroutineThreadsafe } from "./threadsafe.ts";
+export { abortable } from "./abortable.ts";

@@ -18,6 +18,7 @@ import {
   contextOf,
   currentVars,
   frameStorage,
+  outsideCallbackContext,
   type VarMap,
   varsOfContext,
 } from "../loop/context.ts";
@@ -220,7 +221,7 @@ export class Task<T> extends Future<T> implements Awaiter {
     this.#next = head;
     if (head !== null) head.#prev = this;
     registry.head = this;
-    if (options?.eagerStart) this.#step();
+    if (options?.eagerStart) outsideCallbackContext(stepTask, this as Task<unknown>);
     else loop[SCHEDULE](new TaskStep(this));
   }
 
