@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Handle, SCHEDULE, TimerHandle } from "./handle.ts";
+import type { Handle, Runnable, SCHEDULE, TimerHandle } from "./handle.ts";
 import type { Future } from "../tasks/future.ts";
 import type { Task, TaskOptions } from "../tasks/task.ts";
 
@@ -97,10 +97,10 @@ export interface AbstractEventLoop {
   /** The loop's monotonic clock, in seconds. Equivalent to `loop.time()`. */
   time(): number;
   /**
-   * Appends a ready-made handle to the ready queue (internal: how futures and
-   * tasks schedule callbacks in an explicit context without extra allocation).
+   * Appends a ready-made work item to the ready queue (internal: how futures
+   * and tasks schedule their reactions without extra allocation).
    */
-  [SCHEDULE](handle: Handle): void;
+  [SCHEDULE](item: Runnable): void;
 
   // Futures and tasks.
 

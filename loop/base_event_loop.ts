@@ -8,7 +8,14 @@
  */
 import { frameStorage } from "./context.ts";
 import { CancelledError, NotImplementedError, RuntimeError } from "./exceptions.ts";
-import { type AnyCallback, Handle, SCHEDULE, TimerHandle, type TimerOwner } from "./handle.ts";
+import {
+  type AnyCallback,
+  Handle,
+  type Runnable,
+  SCHEDULE,
+  TimerHandle,
+  type TimerOwner,
+} from "./handle.ts";
 import { runningLoopOrNull, setRunningLoop, steps } from "./current.ts";
 import type {
   AbstractEventLoop,
@@ -23,7 +30,7 @@ import { Deque } from "./_deque.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import { logger } from "./logger.ts";
 import { Future } from "../tasks/future.ts";
-import { Task, type TaskOptions } from "../tasks/task.ts";
+import { dropPendingTasks, Task, type TaskOptions } from "../tasks/task.ts";
 import { ensureFuture } from "../tasks/ensure_future.ts";
 
 /** Options of {@linkcode BaseEventLoop}. */
@@ -73,7 +80,7 @@ const hostTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediat
  * ```
  */
 export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
-  readonly #ready = new Deque<Handle>();
+  readonly #ready = new Deque<Runnable>();
   readonly #timers = new TimerHeap<TimerHandle>();
   #cancelledTimers = 0;
   readonly #clock: Clock;
@@ -180,6 +187,8 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
     if (this.#running) throw new RuntimeError("Cannot close a running event loop");
     if (this.#closed) return;
     if (this.#debug) logger.debug(`Close ${this}`);
+    // Report the tasks left pending before `isClosed()` silences reports.
+    dropPendingTasks(this);
     this.#closed = true;
     this.#ready.clear();
     this.#timers.clear();
@@ -280,9 +289,9 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
     return this.#clock.now();
   }
 
-  /** Appends a ready-made handle to the ready queue (internal). */
-  [SCHEDULE](handle: Handle): void {
-    this.#ready.push(handle);
+  /** Appends a ready-made work item to the ready queue (internal). */
+  [SCHEDULE](item: Runnable): void {
+    this.#ready.push(item);
     if (this.#sleeping) this.#wakeUp();
   }
 
@@ -689,7 +698,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
     }
   }
 
-  #runTimed(handle: Handle): void {
+  #runTimed(handle: Runnable): void {
     const t0 = performance.now();
     handle._run();
     const dt = (performance.now() - t0) / 1000;

@@ -16,6 +16,18 @@ import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 /** The loop method key for scheduling a ready-made handle (internal). */
 export const SCHEDULE: unique symbol = Symbol("asyncio.schedule");
 
+/**
+ * What the ready queue holds: a {@linkcode Handle}, or the leaner internal
+ * work items of futures and tasks (reactions, done callbacks, task steps),
+ * which catch their own errors.
+ */
+export interface Runnable {
+  /** Whether the item was cancelled (the loop skips it). */
+  cancelled(): boolean;
+  /** Runs the item; only the loop calls this. */
+  _run(): void;
+}
+
 /** Any callback a handle can run. */
 // deno-lint-ignore no-explicit-any
 export type AnyCallback = (...args: any[]) => void;
@@ -49,7 +61,7 @@ export function describeCallback(callback: unknown): string {
  * });
  * ```
  */
-export class Handle {
+export class Handle implements Runnable {
   #callback: AnyCallback | null;
   #args: readonly unknown[];
   #loop: AbstractEventLoop;

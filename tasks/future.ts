@@ -20,9 +20,16 @@
  *
  * @module
  */
-import { type Context, frameStorage } from "../loop/context.ts";
+import {
+  type Context,
+  currentVars,
+  enterCallbackContext,
+  exitCallbackContext,
+  frameStorage,
+  type VarMap,
+} from "../loop/context.ts";
 import { CancelledError, InvalidStateError, RuntimeError } from "../loop/exceptions.ts";
-import { type AnyCallback, Handle, NO_ARGS, SCHEDULE } from "../loop/handle.ts";
+import { type AnyCallback, describeCallback, type Runnable, SCHEDULE } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/current.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 
@@ -73,46 +80,73 @@ export interface FutureChain<T> extends PromiseLike<T> {
   finally(onFinally?: (() => void) | null): Promise<T>;
 }
 
+const noop = (): void => {};
+
 type OnFulfilled = ((value: never) => unknown) | null | undefined;
 type OnRejected = ((reason: unknown) => unknown) | null | undefined;
 
-const noop = (): void => {};
-const SETTLING = 1;
+const PENDING_CHAIN = 0;
+const CHAINED = 1;
 const FULFILLED = 2;
 const REJECTED = 3;
+
+// The real promise behind a reaction once something chains on it.
+interface Chain {
+  promise: Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
 
 /**
  * A scheduled reaction to a `then()` call (internal), which is also the
  * {@linkcode FutureChain} that call returns: it calls the caller's callbacks
- * with the outcome, settles the chain, and resumes the awaiting task. Being
- * a handle, scheduling it allocates nothing more. Subclasses say what the
- * outcome is in `_invoke`.
+ * with the outcome, settles the chain, and resumes the awaiting task. It is
+ * the ready queue's work item itself, kept small: `await` creates one per
+ * suspension. Subclasses say what the outcome is in `_invoke`.
  */
-export abstract class ThenReaction<T> extends Handle implements FutureChain<T> {
+export abstract class ThenReaction<T> implements FutureChain<T>, Runnable {
   #onFulfilled: OnFulfilled;
   #onRejected: OnRejected;
   readonly #awaiter: Awaiter | undefined;
   readonly #epoch: number;
-  #state = 0;
+  // The context snapshot `then()` was called in, for the caller's callbacks.
+  readonly #vars: VarMap;
+  // PENDING_CHAIN, then CHAINED (#value is the Chain) or FULFILLED/REJECTED
+  // (#value is the outcome, kept for a chain made later).
+  #state = PENDING_CHAIN;
   #value: unknown = undefined;
-  #promise: Promise<T> | null = null;
-  #resolve: ((value: unknown) => void) | null = null;
-  #reject: ((reason: unknown) => void) | null = null;
 
   /** Creates the reaction for one `then(onFulfilled, onRejected)` call. */
   constructor(
-    loop: AbstractEventLoop,
     onFulfilled: OnFulfilled,
     onRejected: OnRejected,
     awaiter: Awaiter | undefined,
     epoch: number,
   ) {
-    super(noop, NO_ARGS, loop);
     this.#onFulfilled = onFulfilled;
     this.#onRejected = onRejected;
     this.#awaiter = awaiter;
     this.#epoch = epoch;
+    this.#vars = currentVars();
   }
+
+  /** Reactions are never cancelled; their future is. */
+  cancelled(): boolean {
+    return false;
+  }
+
+  /** Runs the reaction in the caller's context; only the loop calls this. */
+  _run(): void {
+    enterCallbackContext(null, this.#vars);
+    try {
+      this._invoke();
+    } finally {
+      exitCallbackContext();
+    }
+  }
+
+  /** Settles the reaction from its outcome. */
+  protected abstract _invoke(): void;
 
   /** Settles with `value`, through `onFulfilled` if given. */
   protected _fulfill(value: unknown): void {
@@ -181,11 +215,16 @@ export abstract class ThenReaction<T> extends Handle implements FutureChain<T> {
     return this.#asPromise().finally(onFinally);
   }
 
+  /** A readable form for debug messages. */
+  toString(): string {
+    return `<${this.constructor.name}>`;
+  }
+
   #settle(state: typeof FULFILLED | typeof REJECTED, value: unknown): void {
-    if (this.#resolve !== null) {
-      if (state === FULFILLED) this.#resolve(value);
-      else this.#reject!(value);
-      this.#resolve = this.#reject = null;
+    if (this.#state === CHAINED) {
+      const chain = this.#value as Chain;
+      if (state === FULFILLED) chain.resolve(value);
+      else chain.reject(value);
       return;
     }
     this.#state = state;
@@ -198,17 +237,21 @@ export abstract class ThenReaction<T> extends Handle implements FutureChain<T> {
   }
 
   #asPromise(): Promise<T> {
-    if (this.#promise !== null) return this.#promise;
-    if (this.#state === FULFILLED) this.#promise = Promise.resolve(this.#value as T);
-    else if (this.#state === REJECTED) this.#promise = Promise.reject(this.#value);
-    else {
-      const { promise, resolve, reject } = Promise.withResolvers<T>();
-      this.#promise = promise;
-      this.#resolve = resolve as (value: unknown) => void;
-      this.#reject = reject;
-      this.#state = SETTLING;
+    const state = this.#state;
+    if (state === CHAINED) return (this.#value as Chain).promise as Promise<T>;
+    let chain: Chain;
+    if (state === FULFILLED) {
+      const promise = Promise.resolve(this.#value);
+      chain = { promise, resolve: noop, reject: noop };
+    } else if (state === REJECTED) {
+      const promise = Promise.reject(this.#value);
+      chain = { promise, resolve: noop, reject: noop };
+    } else {
+      chain = Promise.withResolvers<unknown>();
     }
-    return this.#promise;
+    this.#state = CHAINED;
+    this.#value = chain;
+    return chain.promise as Promise<T>;
   }
 }
 
@@ -223,7 +266,7 @@ class Reaction<T> extends ThenReaction<T> {
     awaiter: Awaiter | undefined,
     epoch: number,
   ) {
-    super(future.getLoop(), onFulfilled, onRejected, awaiter, epoch);
+    super(onFulfilled, onRejected, awaiter, epoch);
     this.#future = future;
   }
 
@@ -237,19 +280,43 @@ class Reaction<T> extends ThenReaction<T> {
   }
 }
 
-// A done callback, kept as a ready-made handle so completion only has to
-// schedule it. Internal callbacks (gather, wait, timeouts) pass no context.
-class DoneCallback extends Handle {
+// A done callback, kept as a ready-made work item so completion only has to
+// schedule it. Internal callbacks (gather, wait, timeouts) run in no context
+// of their own (`context` null and no snapshot).
+class DoneCallback implements Runnable {
+  readonly #context: Context | null;
+  readonly #vars: VarMap | null;
+
   constructor(
     readonly fn: AnyCallback,
     readonly future: Future<unknown>,
     context: Context | null | undefined,
   ) {
-    super(fn, NO_ARGS, future.getLoop(), context);
+    this.#context = context ?? null;
+    this.#vars = context === undefined ? currentVars() : null;
   }
 
-  protected override _invoke(): void {
-    this.fn(this.future);
+  cancelled(): boolean {
+    return false;
+  }
+
+  _run(): void {
+    enterCallbackContext(this.#context, this.#vars);
+    try {
+      this.fn(this.future);
+    } catch (exception) {
+      this.future.getLoop().callExceptionHandler({
+        message: `Exception in callback ${describeCallback(this.fn)}`,
+        exception,
+        future: this.future,
+      });
+    } finally {
+      exitCallbackContext();
+    }
+  }
+
+  toString(): string {
+    return `<DoneCallback ${describeCallback(this.fn)}>`;
   }
 }
 

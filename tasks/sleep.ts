@@ -19,14 +19,13 @@ class YieldStep<T> extends ThenReaction<T> {
   readonly #value: unknown;
 
   constructor(
-    loop: AbstractEventLoop,
     resolve: (value: never) => unknown,
     reject: (reason: unknown) => unknown,
     awaiter: Awaiter | undefined,
     epoch: number,
     value: unknown,
   ) {
-    super(loop, resolve, reject, awaiter, epoch);
+    super(resolve, reject, awaiter, epoch);
     this.#value = value;
   }
 
@@ -43,7 +42,7 @@ function yieldOnce<T>(loop: AbstractEventLoop, value: T): Promise<T> {
     if (epoch < 0) return Promise.reject(awaiter._makeCancelledError());
   }
   const { promise, resolve, reject } = Promise.withResolvers<T>();
-  loop[SCHEDULE](new YieldStep<T>(loop, resolve, reject, awaiter, epoch, value));
+  loop[SCHEDULE](new YieldStep<T>(resolve, reject, awaiter, epoch, value));
   return promise;
 }
 

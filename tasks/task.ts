@@ -23,7 +23,7 @@ import {
   varsOfContext,
 } from "../loop/context.ts";
 import { CancelledError, RuntimeError } from "../loop/exceptions.ts";
-import { Handle, NO_ARGS, SCHEDULE } from "../loop/handle.ts";
+import { type Runnable, SCHEDULE } from "../loop/handle.ts";
 import { runningLoopOrNull, steps } from "../loop/current.ts";
 import type { AbstractEventLoop, CoroutineFunction } from "../loop/abstract_event_loop.ts";
 import { type Awaiter, Future } from "./future.ts";
@@ -48,16 +48,20 @@ let taskCounter = 0;
 
 interface DestroyedPending {
   loop: AbstractEventLoop;
-  description: string;
+  name: string | number;
+  fnName: string;
   sourceTraceback: string | undefined;
   ref: WeakRef<Task<unknown>>;
 }
 
-// Tasks are tracked per loop for allTasks(). A task that never suspended on a
-// pending future stays on a strong intrusive list (it is reachable from the
-// ready queue or a timer anyway, and the list costs no allocation). At its
-// first suspension on a pending future it moves to weak tracking, because
-// only then can it become unreachable while pending, which is reported.
+// Tasks are tracked per loop for allTasks() on a strong intrusive list (no
+// allocation per task). A pending task is therefore never garbage-collected
+// while its loop lives: when the loop closes, the tasks still pending are
+// reported as destroyed, as Python reports them at shutdown. In debug mode a
+// task moves to weak tracking at its first suspension on a pending future
+// (only then can it become unreachable), so a task lost while the loop runs
+// is reported when it is collected. Weak tracking costs about 400 bytes and
+// a FinalizationRegistry cell per task, which is why it is for debugging.
 interface Registry {
   head: Task<unknown> | null;
   weak: Set<WeakRef<Task<unknown>>>;
@@ -73,29 +77,40 @@ function registryOf(loop: AbstractEventLoop): Registry {
   return registry;
 }
 
+function describeTask(name: string | number, fnName: string): string {
+  return `<Task pending name='${typeof name === "number" ? `Task-${name}` : name}' fn=${
+    fnName || "<anonymous>"
+  }()>`;
+}
+
 const destroyedPending = new FinalizationRegistry<DestroyedPending>((held) => {
   registries.get(held.loop)?.weak.delete(held.ref);
   if (held.loop.isClosed()) return;
   held.loop.callExceptionHandler({
-    message: `Task was destroyed but it is pending: ${held.description}`,
+    message: `Task was destroyed but it is pending: ${describeTask(held.name, held.fnName)}`,
     sourceTraceback: held.sourceTraceback,
   });
 });
 
-// A task's step as a ready-made handle in the task's context.
-class TaskStep extends Handle {
-  constructor(readonly task: Task<unknown>) {
-    // No callback context: the step runs inside the task's frame, which
-    // provides the task's context.
-    super(noop, NO_ARGS, task.getLoop(), null);
+// A task's first step as a ready-made work item. It enters no callback
+// context: the step runs inside the task's frame, which provides the task's
+// context, and the step catches the body's errors itself.
+class TaskStep implements Runnable {
+  constructor(readonly task: Task<unknown>) {}
+
+  cancelled(): boolean {
+    return false;
   }
 
-  protected override _invoke(): void {
+  _run(): void {
     stepTask(this.task);
+  }
+
+  toString(): string {
+    return `<TaskStep ${this.task}>`;
   }
 }
 
-const noop = (): void => {};
 // Accessors of Task's private state for this module, set in its static block.
 let stepTask: (task: Task<unknown>) => void;
 let runBody: (task: Task<unknown>) => unknown;
@@ -382,7 +397,7 @@ export class Task<T> extends Future<T> implements Awaiter {
     this.#phase = SUSPENDED;
     this.#waiter = future;
     this.#moreWaiters = null;
-    if (this.#weakRef === null) this.#trackWeakly();
+    if (this.#weakRef === null && this.getLoop().getDebug()) this.#trackWeakly();
     if (this.getLoop().getDebug()) (this.#extra ??= newExtra()).suspendedAt = new Error().stack;
     return ++this.#epoch;
   }
@@ -477,7 +492,8 @@ export class Task<T> extends Future<T> implements Awaiter {
     registry.weak.add(ref);
     destroyedPending.register(this, {
       loop,
-      description: this.toString(),
+      name: this.#name,
+      fnName: this.#fn.name,
       sourceTraceback: this.sourceTraceback,
       ref,
     }, this);
@@ -526,6 +542,22 @@ function describeValue(value: unknown): string {
     return "a promise or thenable (it is already running)";
   }
   return typeof value;
+}
+
+/**
+ * Reports the tasks of `loop` still pending as destroyed and forgets them
+ * (internal: the loop calls this from `close()`).
+ */
+export function dropPendingTasks(loop: AbstractEventLoop): void {
+  const pending = pendingTasksOf(loop);
+  registries.delete(loop);
+  for (const task of pending) {
+    loop.callExceptionHandler({
+      message: `Task was destroyed but it is pending: ${task}`,
+      task,
+      sourceTraceback: task.sourceTraceback,
+    });
+  }
 }
 
 /**
