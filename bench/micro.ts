@@ -73,19 +73,27 @@ async function futureRoundtrip(n = 200_000): Promise<Result> {
 async function timers(delays = TIMER_DELAYS): Promise<Result> {
   const loop = getRunningLoop();
   const done = loop.createFuture<void>();
-  let fired = 0, late = 0, early = 0;
+  let fired = 0, late = 0, early = 0, outOfOrder = 0, lastDue = -Infinity;
   const fire = (due: number): void => {
     const d = loop.time() - due;
     late += d;
     if (d < 0) early++;
+    if (due < lastDue) outOfOrder++;
+    lastDue = due;
     fired++;
     if (fired === delays.length) done.setResult();
   };
-  for (const d of delays) loop.callLater(d, fire, loop.time() + d);
+  // callAt with the deadline it passes on, so the order check compares the
+  // loop's own deadlines (callLater is callAt(time() + delay)).
+  for (const d of delays) {
+    const when = loop.time() + d;
+    loop.callAt(when, fire, when);
+  }
   await done;
   return [delays.length, {
     late_us_mean: Math.round(late / delays.length * 1e7) / 10,
     early,
+    out_of_order: outOfOrder,
   }];
 }
 
