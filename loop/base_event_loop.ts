@@ -322,6 +322,8 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
       if (options?.name !== undefined) task.setName(options.name);
       return task;
     }
+    // A task takes the running loop by default: skip copying the options then.
+    if (runningLoopOrNull() === this && options?.eagerStart !== true) return new Task(fn, options);
     return new Task(fn, { ...options, loop: this });
   }
 

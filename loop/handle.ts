@@ -33,8 +33,7 @@ export interface Runnable {
 export type AnyCallback = (...args: any[]) => void;
 type VarMap = ReturnType<typeof currentVars>;
 
-/** The shared empty argument list. */
-export const NO_ARGS: readonly unknown[] = Object.freeze([]);
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** The name of a callback for messages: `name()` or `<anonymous>()`. */
 export function describeCallback(callback: unknown): string {
@@ -71,16 +70,15 @@ export class Handle implements Runnable {
   #sourceTraceback: string | undefined;
 
   /**
-   * Creates a handle that calls `callback(...args)` in `context`: by default a
-   * snapshot of the current context; `null` runs it in no callback context,
-   * for internal handles whose work runs in a task that provides its own.
-   * Loops create handles; user code rarely needs to.
+   * Creates a handle that calls `callback(...args)` in `context` (by default,
+   * a snapshot of the current context). Loops create handles; user code
+   * rarely needs to.
    */
   constructor(
     callback: AnyCallback,
     args: readonly unknown[],
     loop: AbstractEventLoop,
-    context?: Context | null,
+    context?: Context,
   ) {
     this.#callback = callback;
     this.#args = args.length === 0 ? NO_ARGS : args;
@@ -113,7 +111,7 @@ export class Handle implements Runnable {
 
   /** The context the callback runs in. Equivalent to `Handle.get_context()`. */
   getContext(): Context {
-    if (this.#context === null) this.#context = contextOf(this.#vars ?? currentVars());
+    if (this.#context === null) this.#context = contextOf(this.#vars!);
     return this.#context;
   }
 
@@ -131,7 +129,9 @@ export class Handle implements Runnable {
     if (callback === null) return;
     enterCallbackContext(this.#context, this.#vars);
     try {
-      this._invoke(callback, this.#args);
+      const args = this.#args;
+      if (args.length === 0) callback();
+      else callback(...args);
     } catch (exception) {
       this.#loop.callExceptionHandler({
         message: `Exception in callback ${this.describe()}`,
@@ -142,20 +142,6 @@ export class Handle implements Runnable {
     } finally {
       exitCallbackContext();
     }
-  }
-
-  /**
-   * Calls the callback; subclasses that schedule internal work (future
-   * reactions, task steps) override this instead of allocating closures.
-   */
-  protected _invoke(callback: AnyCallback, args: readonly unknown[]): void {
-    if (args.length === 0) callback();
-    else callback(...args);
-  }
-
-  /** The loop the handle belongs to. */
-  get loop(): AbstractEventLoop {
-    return this.#loop;
   }
 
   /** The callback's description, such as `tick()`, for messages. */

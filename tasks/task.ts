@@ -68,12 +68,19 @@ interface Registry {
 }
 const registries = new WeakMap<AbstractEventLoop, Registry>();
 
+// The last registry used: tasks are created and finish on one loop at a time.
+let lastLoop: AbstractEventLoop | null = null;
+let lastRegistry: Registry | null = null;
+
 function registryOf(loop: AbstractEventLoop): Registry {
+  if (loop === lastLoop) return lastRegistry!;
   let registry = registries.get(loop);
   if (registry === undefined) {
     registry = { head: null, weak: new Set() };
     registries.set(loop, registry);
   }
+  lastLoop = loop;
+  lastRegistry = registry;
   return registry;
 }
 
@@ -551,6 +558,7 @@ function describeValue(value: unknown): string {
 export function dropPendingTasks(loop: AbstractEventLoop): void {
   const pending = pendingTasksOf(loop);
   registries.delete(loop);
+  if (lastLoop === loop) lastLoop = lastRegistry = null;
   for (const task of pending) {
     loop.callExceptionHandler({
       message: `Task was destroyed but it is pending: ${task}`,
