@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { type ExceptionContext, Future, getRunningLoop, run, wrapFuture } from "../../mod.ts";
+import { type ExceptionContext, type Future, getRunningLoop, run, wrapFuture } from "../../mod.ts";
 import { TestLoop } from "../../testing/mod.ts";
 
 /** What a test body receives from {@linkcode inLoop}. */

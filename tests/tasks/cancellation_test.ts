@@ -1,3 +1,5 @@
+// Task bodies are async functions, as coroutines are, even when they never await.
+// deno-lint-ignore-file require-await
 /**
  * Cancellation delivery (issue 3, item 2): where `CancelledError` lands, what
  * runs on the way out, and how requests are counted. Modelled on the

@@ -1,3 +1,5 @@
+// Task bodies are async functions, as coroutines are, even when they never await.
+// deno-lint-ignore-file require-await
 /**
  * The Task API: creation, state, results, done callbacks, names, context,
  * stacks, currentTask()/allTasks(), the cancellation counters and the
