@@ -80,9 +80,9 @@ export async function runOnce(loop: AbstractEventLoop): Promise<void> {
 }
 
 /** Runs `fn` with a fresh loop from `make`, and closes the loop afterwards. */
-export async function withLoop<T>(
-  make: LoopMaker,
-  fn: (loop: BaseEventLoop) => Promise<T> | T,
+export async function withLoop<L extends BaseEventLoop, T>(
+  make: () => L,
+  fn: (loop: L) => Promise<T> | T,
 ): Promise<T> {
   const loop = make();
   try {

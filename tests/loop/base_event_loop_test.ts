@@ -664,6 +664,7 @@ for (const [name, make] of LOOPS) {
   // Debug mode.
 
   Deno.test(`${name}.setDebug() toggles debug mode and handles record where they were created`, async () => {
+    using _log = captureLog();
     await withLoop(make, async (loop) => {
       assert.equal(loop.getDebug(), false);
       assert.equal(loop.callSoon(() => {}).sourceTraceback, undefined);
@@ -679,8 +680,9 @@ for (const [name, make] of LOOPS) {
   });
 
   Deno.test(`${name}.slowCallbackDuration is 0.1 by default and debug mode warns about slower callbacks`, async () => {
+    // Captured until after close(), which debug mode logs too.
+    using log = captureLog();
     await withLoop(make, async (loop) => {
-      using log = captureLog();
       assert.equal(loop.slowCallbackDuration, 0.1);
       loop.setDebug(true);
       loop.slowCallbackDuration = 0.005;

@@ -23,7 +23,7 @@ import {
   type Task,
 } from "../../mod.ts";
 import { TestLoop } from "../../testing/mod.ts";
-import { errorLike } from "./_helpers.ts";
+import { captureLog, errorLike } from "./_helpers.ts";
 
 const noLoop = errorLike(RuntimeError, /no current event loop/i);
 
@@ -166,7 +166,10 @@ Deno.test("run() with loopFactory runs on that loop and leaves the current loop 
 });
 
 Deno.test("run() with debug sets the loop's debug mode", async () => {
+  using log = captureLog();
   assert.equal(await run(() => getRunningLoop().getDebug(), { debug: true }), true);
+  // Debug mode logs the close.
+  assert.match(log.map((e) => e.message).join("\n"), /Close <SelectorEventLoop/);
   assert.equal(
     await run(() => getRunningLoop().getDebug(), {
       debug: false,
@@ -293,6 +296,7 @@ Deno.test("Runner.close() before any run closes the runner without making a loop
 });
 
 Deno.test("Runner.getLoop() makes the loop once, through loopFactory, with the debug option", async () => {
+  using _log = captureLog();
   let made = 0;
   await using runner = new Runner({
     debug: true,

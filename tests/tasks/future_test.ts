@@ -20,7 +20,7 @@ import {
   wrapFuture,
 } from "../../mod.ts";
 import { TestLoop } from "../../testing/mod.ts";
-import { errorLike, LOOPS, recordErrors, runOnce, withLoop } from "../loop/_helpers.ts";
+import { captureLog, errorLike, LOOPS, recordErrors, runOnce, withLoop } from "../loop/_helpers.ts";
 
 const testLoop = (): TestLoop => new TestLoop();
 
@@ -135,6 +135,7 @@ Deno.test("Future.toString() shows the state", async () => {
 });
 
 Deno.test("Future.sourceTraceback records where it was created in debug mode only", async () => {
+  using _log = captureLog();
   await withLoop(testLoop, (loop) => {
     assert.equal(loop.createFuture().sourceTraceback, undefined);
     loop.setDebug(true);
