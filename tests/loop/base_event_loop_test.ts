@@ -13,7 +13,9 @@ import {
   getRunningLoop,
   Handle,
   NotImplementedError,
+  ProactorEventLoop,
   RuntimeError,
+  SelectorEventLoop,
   sleep,
   Task,
   type TaskFactory,
@@ -614,6 +616,75 @@ for (const [name, make] of LOOPS) {
     });
   });
 
+  Deno.test(`${name} runs a resumed task's step to its next suspension before the next callback`, async () => {
+    await withLoop(make, async (loop) => {
+      const order: string[] = [];
+      const fut = loop.createFuture<number>();
+      const task = loop.createTask(async () => {
+        await fut;
+        // Native awaits inside one step: asyncio would run all of this
+        // before the callback queued behind the task's wake-up.
+        for (let i = 0; i < 20; i++) await null;
+        await Promise.resolve();
+        order.push("task step");
+        await sleep(0);
+        order.push("task next step");
+      });
+      loop.callSoon(() => {
+        fut.setResult(1);
+        loop.callSoon(() => order.push("callback"));
+      });
+      await loop.runUntilComplete(task);
+      assert.deepEqual(order, ["task step", "callback", "task next step"]);
+    });
+  });
+
+  Deno.test(`${name} does not wait forever for a task blocked on a host promise`, async () => {
+    await withLoop(make, async (loop) => {
+      const order: string[] = [];
+      const fut = loop.createFuture<number>();
+      const task = loop.createTask(async () => {
+        await fut;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        order.push("task after host promise");
+      });
+      loop.callSoon(() => {
+        fut.setResult(1);
+        loop.callSoon(() => order.push("callback"));
+      });
+      await loop.runUntilComplete(task);
+      assert.deepEqual(order, ["callback", "task after host promise"]);
+    });
+  });
+
+  Deno.test(`${name} handles unhandled rejections only while it runs`, async () => {
+    await withLoop(make, async (loop) => {
+      const contexts = recordErrors(loop);
+      const dispatch = (): PromiseRejectionEvent => {
+        const promise = Promise.reject(new Error("synthetic"));
+        promise.catch(() => {});
+        const event = new PromiseRejectionEvent("unhandledrejection", {
+          promise,
+          reason: new Error("synthetic"),
+          cancelable: true,
+        });
+        globalThis.dispatchEvent(event);
+        return event;
+      };
+      let during: PromiseRejectionEvent | null = null;
+      loop.callSoon(() => {
+        during = dispatch();
+      });
+      await runOnce(loop);
+      assert.equal(during!.defaultPrevented, true);
+      assert.equal(contexts.length, 1);
+      // Stopped: the loop's listener is gone, the host's default applies.
+      const after = dispatch();
+      assert.equal(after.defaultPrevented, false);
+      assert.equal(contexts.length, 1);
+    });
+  });
+
   // ------------------------------------------------------------------
   // Futures, tasks, factories.
 
@@ -839,3 +910,84 @@ for (const [name, make] of REAL_LOOPS) {
     });
   });
 }
+
+Deno.test("BaseEventLoop has every method of asyncio's AbstractEventLoop, in camelCase", () => {
+  const methods = [
+    "runForever",
+    "runUntilComplete",
+    "stop",
+    "isRunning",
+    "isClosed",
+    "close",
+    "shutdownAsyncgens",
+    "shutdownDefaultExecutor",
+    "callSoon",
+    "callLater",
+    "callAt",
+    "time",
+    "createFuture",
+    "createTask",
+    "callSoonThreadsafe",
+    "runInExecutor",
+    "setDefaultExecutor",
+    "getaddrinfo",
+    "getnameinfo",
+    "createConnection",
+    "createServer",
+    "sendfile",
+    "startTls",
+    "createUnixConnection",
+    "createUnixServer",
+    "connectAcceptedSocket",
+    "createDatagramEndpoint",
+    "connectReadPipe",
+    "connectWritePipe",
+    "subprocessShell",
+    "subprocessExec",
+    "addReader",
+    "removeReader",
+    "addWriter",
+    "removeWriter",
+    "sockRecv",
+    "sockRecvInto",
+    "sockRecvfrom",
+    "sockRecvfromInto",
+    "sockSendall",
+    "sockSendto",
+    "sockConnect",
+    "sockAccept",
+    "sockSendfile",
+    "addSignalHandler",
+    "removeSignalHandler",
+    "setTaskFactory",
+    "getTaskFactory",
+    "getExceptionHandler",
+    "setExceptionHandler",
+    "defaultExceptionHandler",
+    "callExceptionHandler",
+    "getDebug",
+    "setDebug",
+  ];
+  for (const [, make] of LOOPS) {
+    const loop = make();
+    const missing = methods.filter((m) =>
+      typeof (loop as unknown as Record<string, unknown>)[m] !== "function"
+    );
+    assert.deepEqual(missing, [], `${loop.constructor.name} lacks ${missing.join(", ")}`);
+    assert.equal(typeof loop.slowCallbackDuration, "number");
+    loop.close();
+  }
+});
+
+Deno.test("SelectorEventLoop() and ProactorEventLoop() take a debug option; without env access debug is off", () => {
+  for (const Loop of [SelectorEventLoop, ProactorEventLoop]) {
+    // The tests run without --allow-env: ASYNCIO_DEBUG cannot be read, and asking must not prompt.
+    const plain = new Loop();
+    assert.equal(plain.getDebug(), false);
+    const debug = new Loop({ debug: true });
+    assert.equal(debug.getDebug(), true);
+    plain.close();
+    debug.setDebug(false);
+    debug.close();
+  }
+});

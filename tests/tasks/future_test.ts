@@ -208,6 +208,8 @@ for (const [name, make] of LOOPS) {
       assert.deepEqual(bag, ["next"]);
       assert.equal(contexts.length, 1);
       assert.equal(contexts[0].exception, boom);
+      assert.match(contexts[0].message, /Exception in callback/);
+      assert.equal(contexts[0].future, fut);
     });
   });
 
