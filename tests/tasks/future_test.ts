@@ -421,6 +421,29 @@ for (const [name, make] of LOOPS) {
   });
 }
 
+Deno.test({
+  name: "await of a future of another loop in a task throws RuntimeError",
+  // BUG: the task's reaction is scheduled on the future's (idle) loop, so the task hangs
+  // silently; asyncio raises "Task ... got Future ... attached to a different loop".
+  ignore: true,
+  fn: async () => {
+    const loop = new TestLoop();
+    const other = new TestLoop();
+    try {
+      const foreign = other.createFuture<number>();
+      loop.callLater(1, () => foreign.setResult(5));
+      const task = loop.createTask(async () => await foreign);
+      loop.callLater(2, () => loop.stop());
+      await loop.runForever();
+      assert.equal(task.done(), true, "the task hangs on the foreign future");
+      assert.throws(() => task.result(), errorLike(RuntimeError, /different loop/));
+    } finally {
+      loop.close();
+      other.close();
+    }
+  },
+});
+
 // ----------------------------------------------------------------------
 // isFuture, wrapFuture, ensureFuture.
 
