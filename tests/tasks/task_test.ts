@@ -682,3 +682,28 @@ Deno.test("Task that is done or still referenced is not reported when garbage is
     setLogger(previous);
   }
 });
+
+Deno.test({
+  name: "Task that fails and is never retrieved is reported when garbage is collected",
+  // BUG: a failed task is never collected: its exception's stack keeps the task (a frame's receiver) and the never-retrieved FinalizationRegistry holds the exception strongly, so nothing is reported and the task leaks.
+  ignore: true,
+  fn: async () => {
+    await inLoop(async ({ reports }) => {
+      (() => {
+        createTask(async () => {
+          await sleep(1);
+          throw new Error("nobody looks");
+        });
+      })();
+      await sleep(5);
+      for (let i = 0; i < 10 && reports.length === 0; i++) {
+        collectGarbage();
+        await hostTurn();
+      }
+      const got = take(reports);
+      assert.equal(got.length, 1);
+      assert.match(got[0].message, /exception was never retrieved/);
+      assert.equal(String(got[0].exception), "Error: nobody looks");
+    });
+  },
+});
