@@ -52,6 +52,16 @@ Deno.test("run() throws the error of main and still closes the loop", async () =
   assert.ok(loop!.isClosed());
 });
 
+Deno.test("run() throws the error of a main that throws synchronously", async () => {
+  const boom = new RangeError("sync");
+  await assert.rejects(
+    run(() => {
+      throw boom;
+    }, { loopFactory: () => new TestLoop() }),
+    (err) => err === boom,
+  );
+});
+
 Deno.test("run() runs main on a new loop of the policy and closes it", async () => {
   let loop = null as AbstractEventLoop | null;
   await run(() => {
