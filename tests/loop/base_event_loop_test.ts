@@ -191,7 +191,7 @@ for (const [name, make] of LOOPS) {
     });
   });
 
-  Deno.test(`${name}.stop() wakes a loop that sleeps on a far timer`, async () => {
+  Deno.test(`${name}.stop() from a callback returns without waiting for a far timer`, async () => {
     await withLoop(make, async (loop) => {
       let fired = false;
       const timer = loop.callLater(3600, () => {
