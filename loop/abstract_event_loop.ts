@@ -57,8 +57,11 @@ export interface AbstractEventLoop {
 
   /** Runs until `stop()` is called. Equivalent to `loop.run_forever()`. */
   runForever(): Promise<void>;
-  /** Runs until `future` is done and returns its result. Equivalent to `loop.run_until_complete()`. */
-  runUntilComplete<T>(future: PromiseLike<T> | Future<T>): Promise<T>;
+  /**
+   * Runs until `future` is done and returns its result; a promise is
+   * wrapped, a function is run as a task. Equivalent to `loop.run_until_complete()`.
+   */
+  runUntilComplete<T>(future: PromiseLike<T> | Future<T> | CoroutineFunction<T>): Promise<T>;
   /** Stops the loop after the current iteration. Equivalent to `loop.stop()`. */
   stop(): void;
   /** Whether the loop is running. Equivalent to `loop.is_running()`. */

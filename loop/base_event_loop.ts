@@ -139,7 +139,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    * @throws {RuntimeError} The loop is closed or running, the future belongs
    *   to another loop, or the loop stopped before the future was done.
    */
-  async runUntilComplete<T>(future: PromiseLike<T> | Future<T>): Promise<T> {
+  async runUntilComplete<T>(future: PromiseLike<T> | Future<T> | CoroutineFunction<T>): Promise<T> {
     this.#checkClosed();
     this.#checkNotRunning();
     if (future instanceof Future && future.getLoop() !== this) {
@@ -229,12 +229,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    * @throws {RuntimeError} The loop is closed.
    */
   callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
-    this.#checkClosed();
-    if (typeof callback !== "function") throw callbackTypeError("callSoon", callback);
-    const handle = new Handle(callback as AnyCallback, args, this);
-    this.#ready.push(handle);
-    if (this.#sleeping) this.#wakeUp();
-    return handle;
+    return this.#callSoon(callback as AnyCallback, args, "callSoon");
   }
 
   /**
@@ -244,7 +239,16 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    * `loop.call_soon_threadsafe()`.
    */
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
-    return this.callSoon(callback, ...args);
+    return this.#callSoon(callback as AnyCallback, args, "callSoonThreadsafe");
+  }
+
+  #callSoon(callback: AnyCallback, args: unknown[], method: string): Handle {
+    this.#checkClosed();
+    if (typeof callback !== "function") throw callbackTypeError(method, callback);
+    const handle = new Handle(callback, args, this);
+    this.#ready.push(handle);
+    if (this.#sleeping) this.#wakeUp();
+    return handle;
   }
 
   /**

@@ -30,6 +30,9 @@ export interface Clock {
 // setImmediate polls of the clock lands the wake-up within a few microseconds
 // of the deadline instead of a millisecond late.
 const EARLY_MS = 1.5;
+// Host timers overflow past 2^31 - 1 ms (about 24.8 days) and fire at once:
+// a far deadline is reached through a chain of host timers at most this long.
+const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The real clock: `performance.now()` in seconds. Waits with one host timer
@@ -64,9 +67,7 @@ export class RealClock implements Clock {
     this.cancel();
     this.#deadline = deadline;
     this.#wake = wake;
-    const ms = (deadline - this.now()) * 1000;
-    if (ms > EARLY_MS + 1) this.#timer = setTimeout(this.#onTimer, ms - EARLY_MS);
-    else this.#poll();
+    this.#poll();
   }
 
   /** Drops the pending wake-up and its host timer or immediate. */
@@ -91,9 +92,12 @@ export class RealClock implements Clock {
     this.#immediate = undefined;
     const wake = this.#wake;
     if (wake === null) return;
-    if (this.now() >= this.#deadline) {
+    const ms = (this.#deadline - this.now()) * 1000;
+    if (ms <= 0) {
       this.#wake = null;
       wake();
+    } else if (ms > EARLY_MS + 1) {
+      this.#timer = setTimeout(this.#onTimer, Math.min(ms - EARLY_MS, MAX_TIMER_MS));
     } else {
       this.#immediate = setImmediate(this.#poll);
     }

@@ -50,6 +50,11 @@ let rootContext: Context | null = null;
 // Accessors of Context's private state for this module, set in its static block.
 let contextFromVars: (vars: VarMap) => Context;
 let varsOf: (ctx: Context) => VarMap;
+let isEntered: (ctx: Context) => boolean;
+let setEntered: (ctx: Context, entered: boolean) => void;
+// The explicit context a running callback entered (marked, so `run()` on it
+// fails as in Python), to unmark on exit.
+let enteredContext: Context | null = null;
 let setVar: (ctx: Context, variable: ContextVar<unknown>, value: unknown, present: boolean) => void;
 
 /**
@@ -151,6 +156,10 @@ export class Context {
       return ctx;
     };
     varsOf = (ctx) => ctx.#vars;
+    isEntered = (ctx) => ctx.#entered;
+    setEntered = (ctx, entered) => {
+      ctx.#entered = entered;
+    };
     setVar = (ctx, variable, value, present) => {
       const next = new Map(ctx.#vars);
       if (present) next.set(variable, value);
@@ -202,6 +211,13 @@ export function contextOf(vars: VarMap): Context {
  * {@linkcode exitCallbackContext}. Only handles call this.
  */
 export function enterCallbackContext(context: Context | null, vars: VarMap | null): void {
+  if (context !== null) {
+    if (isEntered(context)) {
+      throw new RuntimeError("Cannot enter context: the context is already entered");
+    }
+    setEntered(context, true);
+    enteredContext = context;
+  }
   activeContext = context;
   activeVars = vars;
 }
@@ -226,6 +242,10 @@ export function outsideCallbackContext<A>(fn: (arg: A) => void, arg: A): void {
 
 /** Leaves the callback's context; see {@linkcode enterCallbackContext}. */
 export function exitCallbackContext(): void {
+  if (enteredContext !== null) {
+    setEntered(enteredContext, false);
+    enteredContext = null;
+  }
   activeContext = null;
   activeVars = null;
 }

@@ -127,8 +127,8 @@ export class Handle implements Runnable {
   _run(): void {
     const callback = this.#callback;
     if (callback === null) return;
-    enterCallbackContext(this.#context, this.#vars);
     try {
+      enterCallbackContext(this.#context, this.#vars);
       const args = this.#args;
       if (args.length === 0) callback();
       else callback(...args);
@@ -149,9 +149,21 @@ export class Handle implements Runnable {
     return describeCallback(this.#callback);
   }
 
-  /** A readable form, such as `<Handle tick()>`. */
+  /** A readable form, such as `<Handle tick()>` or `<Handle cancelled>`. */
   toString(): string {
-    return `<${this.constructor.name}${this.#cancelled ? " cancelled" : ""} ${this.describe()}>`;
+    return `<Handle${this._details("")}>`;
+  }
+
+  /**
+   * The part of `toString()` after the class name: `cancelled`, then
+   * `extra` (a timer's `when=`), then the callback while the handle still
+   * holds it (a cancelled handle drops it outside debug mode, as asyncio's).
+   */
+  protected _details(extra: string): string {
+    let out = this.#cancelled ? " cancelled" : "";
+    if (extra !== "") out += ` ${extra}`;
+    if (this.#callback !== null) out += ` ${this.describe()}`;
+    return out;
   }
 }
 
@@ -210,8 +222,6 @@ export class TimerHandle extends Handle {
 
   /** A readable form, such as `<TimerHandle when=1.5 tick()>`. */
   override toString(): string {
-    return `<TimerHandle${
-      this.cancelled() ? " cancelled" : ""
-    } when=${this.#when} ${this.describe()}>`;
+    return `<TimerHandle${this._details(`when=${this.#when}`)}>`;
   }
 }

@@ -18,13 +18,30 @@ export interface AsCompletedOptions {
 
 /**
  * What {@linkcode asCompleted} returns: iterate it with `for` to get one
- * promise per input, each resolving to the next result to complete; or with
+ * awaitable step per input, each resolving to the next result to complete; or with
  * `for await` to get the inputs themselves (tasks for functions) in
  * completion order.
  */
-export interface AsCompletedIterator<T, A> extends Iterable<Promise<T>>, AsyncIterable<A> {
-  /** The sync form: the promise of the next result to complete, or done. */
-  next(): IteratorResult<Promise<T>, undefined>;
+export interface AsCompletedIterator<T, A> extends Iterable<PromiseLike<T>>, AsyncIterable<A> {
+  /** The sync form: the step that resolves to the next result to complete, or done. */
+  next(): IteratorResult<PromiseLike<T>, undefined>;
+}
+
+// A step of the sync form. Like asyncio's, whose steps are coroutines, it
+// starts waiting only when awaited, inside the awaiting task: cancelling that
+// task stops the wait and hands a result that arrives later to the next step.
+class Step implements PromiseLike<unknown> {
+  #promise: Promise<unknown> | null = null;
+
+  constructor(readonly start: () => Promise<{ future: Future<unknown> | null }>) {}
+
+  then<R1 = unknown, R2 = never>(
+    onFulfilled?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#promise ??= this.start().then((box) => box.future!.result());
+    return this.#promise.then(onFulfilled, onRejected);
+  }
 }
 
 /**
@@ -32,7 +49,8 @@ export interface AsCompletedIterator<T, A> extends Iterable<Promise<T>>, AsyncIt
  * Equivalent to Python 3.13's `asyncio.as_completed`, in both forms:
  *
  * - `for (const next of asCompleted(aws)) { const result = await next; }`:
- *   one promise per input, resolving to (or throwing) the next outcome;
+ *   one awaitable step per input, resolving to (or throwing) the next
+ *   outcome; a step starts waiting when awaited, in the awaiting task;
  * - `for await (const done of asCompleted(aws)) { done.result(); }`: the
  *   inputs themselves (a future or promise as given, a function as the task
  *   running it), each done.
@@ -128,10 +146,10 @@ export function asCompleted<A extends Awaitable<unknown>>(
     return box;
   };
   const iterator = {
-    next(): IteratorResult<Promise<ResultOf<A>>, undefined> {
+    next(): IteratorResult<PromiseLike<ResultOf<A>>, undefined> {
       if (left === 0) return { done: true, value: undefined };
       left--;
-      return { done: false, value: nextDone().then((box) => box.future!.result() as ResultOf<A>) };
+      return { done: false, value: new Step(() => nextDone()) as PromiseLike<ResultOf<A>> };
     },
     [Symbol.iterator]() {
       return this;

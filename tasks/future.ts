@@ -67,6 +67,8 @@ export interface Awaiter {
   _resumeFrom(epoch: number): boolean;
   /** The CancelledError to deliver for a pending cancellation. */
   _makeCancelledError(): CancelledError;
+  /** The task's loop: a task may only await futures of its own loop. */
+  getLoop(): AbstractEventLoop;
 }
 
 /**
@@ -301,8 +303,8 @@ class DoneCallback implements Runnable {
   }
 
   _run(): void {
-    enterCallbackContext(this.#context, this.#vars);
     try {
+      enterCallbackContext(this.#context, this.#vars);
       this.fn(this.future);
     } catch (exception) {
       this.future.getLoop().callExceptionHandler({
@@ -476,6 +478,11 @@ export class Future<T> implements PromiseLike<T> {
     this.#value = exception;
     this.#state = EXCEPTION;
     this.#logTraceback = true;
+    // V8 formats an error's stack lazily and until then keeps every frame's
+    // receiver alive, such as the failed task itself; the registry below holds
+    // the error strongly, so format it now or the task could never be
+    // collected and reported.
+    if (exception instanceof Error) void exception.stack;
     neverRetrieved.register(this, {
       loop: this.#loop,
       exception,
@@ -490,6 +497,8 @@ export class Future<T> implements PromiseLike<T> {
    * already done. `msg` travels in the `CancelledError` awaiters see.
    */
   cancel(msg?: string): boolean {
+    // As asyncio: cancelling marks an exception retrieved, even when done.
+    this.#retrieved();
     if (this.#state !== PENDING) return false;
     this.#state = CANCELLED;
     this.#value = msg;
@@ -552,6 +561,13 @@ export class Future<T> implements PromiseLike<T> {
       if (awaiter === (this as unknown)) {
         return Promise.reject(new RuntimeError(`Cannot await ${this}: a task cannot await itself`))
           .then(onFulfilled, onRejected);
+      }
+      if (awaiter.getLoop() !== this.#loop) {
+        return Promise.reject(
+          new RuntimeError(
+            `Cannot await ${this}: it is attached to a different loop than the task`,
+          ),
+        ).then(onFulfilled, onRejected);
       }
       epoch = awaiter._suspendOn(this as Future<unknown>);
       if (epoch < 0) {

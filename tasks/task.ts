@@ -143,6 +143,10 @@ function startBody(task: Task<unknown>): void {
   }
 }
 
+function runInFrame(task: Task<unknown>): void {
+  frameStorage.run(task, startBody, task);
+}
+
 function bodyFulfilled(value: unknown): void {
   finishTask(frameStorage.getStore() as Task<unknown>, true, value);
 }
@@ -351,10 +355,13 @@ export class Task<T> extends Future<T> implements Awaiter {
   getStack(options?: { limit?: number }): string[] {
     const suspendedAt = this.#extra?.suspendedAt;
     if (suspendedAt === undefined || this.done()) return [];
+    // V8 lists the newest frame first; asyncio's stacks go oldest to newest.
     const frames = suspendedAt.split("\n").slice(1).map((line) => line.trim())
-      .filter((line) => !line.includes("/tasks/future.ts") && !line.includes("/tasks/task.ts"));
+      .filter((line) => !line.includes("/tasks/future.ts") && !line.includes("/tasks/task.ts"))
+      .reverse();
+    // With a limit, a stack keeps its newest frames (as asyncio's).
     const limit = options?.limit;
-    return limit === undefined ? frames : frames.slice(0, limit);
+    return limit === undefined ? frames : frames.slice(Math.max(0, frames.length - limit));
   }
 
   /** Writes the stack of {@linkcode getStack} to the console. Equivalent to `Task.print_stack()`. */
@@ -463,7 +470,10 @@ export class Task<T> extends Future<T> implements Awaiter {
     this.#runGeneration = steps.generation;
     steps.resumed++;
     try {
-      frameStorage.run(this, startBody, this);
+      // A task with a context object runs its step inside `context.run`, as
+      // asyncio's, which marks the context entered; others skip the cost.
+      if (this.#context === null) frameStorage.run(this, startBody, this);
+      else this.#context.run(runInFrame, this as Task<unknown>);
     } catch (err) {
       this.#finish(false, err);
     }

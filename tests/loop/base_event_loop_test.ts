@@ -429,8 +429,6 @@ for (const [name, make] of LOOPS) {
   Deno.test({
     name:
       `${name}.callSoonThreadsafe() rejects a non-function callback with a TypeError naming the method`,
-    // BUG: callSoonThreadsafe delegates to callSoon, so its TypeError names callSoon().
-    ignore: true,
     fn: async () => {
       await withLoop(make, (loop) => {
         // deno-lint-ignore no-explicit-any

@@ -369,9 +369,6 @@ for (const [name, make] of LOOPS) {
 
 Deno.test({
   name: "Context.run() refuses a context that a running callback or task step is in",
-  // BUG: callbacks and task steps with an explicit context do not mark it entered, so
-  // ctx.run() inside them succeeds; Python raises "cannot enter context: ... is already entered".
-  ignore: true,
   fn: async () => {
     await withLoop(() => new TestLoop(), async (loop) => {
       const ctx = new Context();

@@ -69,9 +69,6 @@ Deno.test("Handle.toString() names the class and the callback", async () => {
 
 Deno.test({
   name: "Handle.toString() of a cancelled handle does not misname its callback",
-  // BUG: outside debug mode cancel() drops the callback, so toString() says
-  // "<Handle cancelled <anonymous>()>" for a named callback (Python prints "<Handle cancelled>").
-  ignore: true,
   fn: async () => {
     await withLoop(() => new TestLoop(), (loop) => {
       const handle = new Handle(tick, [], loop);

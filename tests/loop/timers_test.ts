@@ -294,10 +294,6 @@ for (const [name, make] of REAL_LOOPS) {
   Deno.test({
     name:
       `${name}.callLater() a deadline weeks away does not keep the host busy while the loop sleeps`,
-    // BUG: RealClock passes the whole delay to setTimeout; beyond 2^31-1 ms (~24.8 days) the
-    // host fires at once (TimeoutOverflowWarning) and the clock spins on setImmediate until the
-    // deadline (19,000 immediates in 50 ms measured).
-    ignore: true,
     fn: async () => {
       await withLoop(make, async (loop) => {
         const g = globalThis as unknown as { setImmediate: typeof setImmediate };

@@ -423,9 +423,6 @@ for (const [name, make] of LOOPS) {
 
 Deno.test({
   name: "await of a future of another loop in a task throws RuntimeError",
-  // BUG: the task's reaction is scheduled on the future's (idle) loop, so the task hangs
-  // silently; asyncio raises "Task ... got Future ... attached to a different loop".
-  ignore: true,
   fn: async () => {
     const loop = new TestLoop();
     const other = new TestLoop();
@@ -719,8 +716,6 @@ Deno.test("Future exception of a future awaited by a task is not reported", asyn
 
 Deno.test({
   name: "Future.cancel() on a failed future marks its exception retrieved",
-  // BUG: cancel() on a done future returns early without clearing the never-retrieved flag.
-  ignore: true,
   fn: async () => {
     // Python's Future.cancel() clears the never-retrieved flag even when the
     // future is already done (test_tb_logger_not_called_after_cancel).
