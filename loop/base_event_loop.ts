@@ -458,147 +458,263 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
     throw notYet("setDefaultExecutor", "the executor (Workers) work");
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   getaddrinfo(): Promise<unknown[]> {
     return Promise.reject(notYet("getaddrinfo", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   getnameinfo(): Promise<[string, string]> {
     return Promise.reject(notYet("getnameinfo", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   createConnection(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("createConnection", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   createServer(): Promise<unknown> {
     return Promise.reject(notYet("createServer", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   sendfile(): Promise<number> {
     return Promise.reject(notYet("sendfile", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the TLS work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the TLS work.
+   */
   startTls(): Promise<unknown> {
     return Promise.reject(notYet("startTls", "the TLS work"));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   createUnixConnection(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("createUnixConnection", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   createUnixServer(): Promise<unknown> {
     return Promise.reject(notYet("createUnixServer", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   connectAcceptedSocket(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("connectAcceptedSocket", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the UDP work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the UDP work.
+   */
   createDatagramEndpoint(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("createDatagramEndpoint", "the UDP work"));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   connectReadPipe(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("connectReadPipe", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   connectWritePipe(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("connectWritePipe", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the subprocess work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the subprocess work.
+   */
   subprocessShell(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("subprocessShell", "the subprocess work"));
   }
 
-  /** @throws {NotImplementedError} Lands with the subprocess work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the subprocess work.
+   */
   subprocessExec(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("subprocessExec", "the subprocess work"));
   }
 
-  /** @throws {NotImplementedError} Selector loop only; lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Selector loop only; lands with the transports issue.
+   */
   addReader(): void {
     throw notYet("addReader", TRANSPORTS);
   }
 
-  /** @throws {NotImplementedError} Selector loop only; lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Selector loop only; lands with the transports issue.
+   */
   removeReader(): boolean {
     throw notYet("removeReader", TRANSPORTS);
   }
 
-  /** @throws {NotImplementedError} Selector loop only; lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Selector loop only; lands with the transports issue.
+   */
   addWriter(): void {
     throw notYet("addWriter", TRANSPORTS);
   }
 
-  /** @throws {NotImplementedError} Selector loop only; lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Selector loop only; lands with the transports issue.
+   */
   removeWriter(): boolean {
     throw notYet("removeWriter", TRANSPORTS);
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   sockRecv(): Promise<Uint8Array> {
     return Promise.reject(notYet("sockRecv", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   sockRecvInto(): Promise<number> {
     return Promise.reject(notYet("sockRecvInto", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the UDP work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the UDP work.
+   */
   sockRecvfrom(): Promise<[Uint8Array, unknown]> {
     return Promise.reject(notYet("sockRecvfrom", "the UDP work"));
   }
 
-  /** @throws {NotImplementedError} Lands with the UDP work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the UDP work.
+   */
   sockRecvfromInto(): Promise<[number, unknown]> {
     return Promise.reject(notYet("sockRecvfromInto", "the UDP work"));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   sockSendall(): Promise<void> {
     return Promise.reject(notYet("sockSendall", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the UDP work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the UDP work.
+   */
   sockSendto(): Promise<number> {
     return Promise.reject(notYet("sockSendto", "the UDP work"));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   sockConnect(): Promise<void> {
     return Promise.reject(notYet("sockConnect", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   sockAccept(): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("sockAccept", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the transports issue. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the transports issue.
+   */
   sockSendfile(): Promise<number> {
     return Promise.reject(notYet("sockSendfile", TRANSPORTS));
   }
 
-  /** @throws {NotImplementedError} Lands with the signals work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the signals work.
+   */
   addSignalHandler(): void {
     throw notYet("addSignalHandler", "the signals work");
   }
 
-  /** @throws {NotImplementedError} Lands with the signals work. */
+  /**
+   * Not available yet on this loop (see `docs/python_mapping.md`).
+   *
+   * @throws {NotImplementedError} Lands with the signals work.
+   */
   removeSignalHandler(): boolean {
     throw notYet("removeSignalHandler", "the signals work");
   }

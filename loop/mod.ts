@@ -23,7 +23,7 @@
 export * from "./exceptions.ts";
 export { Context, ContextVar, type ContextVarOptions, copyContext, Token } from "./context.ts";
 export { getRunningLoop } from "./current.ts";
-export { Handle, TimerHandle } from "./handle.ts";
+export { Handle, type Runnable, SCHEDULE, TimerHandle, type TimerOwner } from "./handle.ts";
 export type {
   AbstractEventLoop,
   CoroutineFunction,

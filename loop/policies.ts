@@ -23,9 +23,29 @@ export interface AbstractEventLoopPolicy {
   newEventLoop(): AbstractEventLoop;
 }
 
-abstract class BasePolicy implements AbstractEventLoopPolicy {
+/**
+ * The shared part of the policies: one current loop, set with
+ * `setEventLoop`. Equivalent to Python's `asyncio.BaseDefaultEventLoopPolicy`.
+ *
+ * @example
+ * ```ts
+ * import { BaseDefaultEventLoopPolicy, SelectorEventLoop } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * class MyPolicy extends BaseDefaultEventLoopPolicy {
+ *   newEventLoop(): SelectorEventLoop {
+ *     return new SelectorEventLoop({ debug: true });
+ *   }
+ * }
+ * const loop = new MyPolicy().newEventLoop();
+ * assert.ok(loop.getDebug());
+ * loop.close();
+ * ```
+ */
+export abstract class BaseDefaultEventLoopPolicy implements AbstractEventLoopPolicy {
   #loop: AbstractEventLoop | null = null;
 
+  /** The loop set with `setEventLoop`. @throws {RuntimeError} None was set. */
   getEventLoop(): AbstractEventLoop {
     if (this.#loop === null) {
       throw new RuntimeError(
@@ -35,6 +55,7 @@ abstract class BasePolicy implements AbstractEventLoopPolicy {
     return this.#loop;
   }
 
+  /** Sets the current loop (null clears it). @throws {TypeError} `loop` is not a loop. */
   setEventLoop(loop: AbstractEventLoop | null): void {
     if (loop !== null && (typeof loop !== "object" || typeof loop.runForever !== "function")) {
       throw new TypeError(
@@ -44,6 +65,7 @@ abstract class BasePolicy implements AbstractEventLoopPolicy {
     this.#loop = loop;
   }
 
+  /** Makes a new loop. */
   abstract newEventLoop(): AbstractEventLoop;
 }
 
@@ -62,7 +84,7 @@ abstract class BasePolicy implements AbstractEventLoopPolicy {
  * loop.close();
  * ```
  */
-export class SelectorEventLoopPolicy extends BasePolicy {
+export class SelectorEventLoopPolicy extends BaseDefaultEventLoopPolicy {
   /** The loop set with `setEventLoop`. @throws {RuntimeError} None was set. */
   override getEventLoop(): AbstractEventLoop {
     return super.getEventLoop();
@@ -93,7 +115,7 @@ export class SelectorEventLoopPolicy extends BasePolicy {
  * loop.close();
  * ```
  */
-export class ProactorEventLoopPolicy extends BasePolicy {
+export class ProactorEventLoopPolicy extends BaseDefaultEventLoopPolicy {
   /** The loop set with `setEventLoop`. @throws {RuntimeError} None was set. */
   override getEventLoop(): AbstractEventLoop {
     return super.getEventLoop();

@@ -29,7 +29,7 @@ import type { Awaitable } from "./gather.ts";
  * await run(async () => {
  *   const controller = new AbortController();
  *   setTimeout(() => controller.abort(new Error("user left")), 5);
- *   await assert.rejects(abortable(() => sleep(60), controller.signal), CancelledError);
+ *   await assert.rejects(async () => await abortable(() => sleep(60), controller.signal), CancelledError);
  * });
  * ```
  */

@@ -18,9 +18,13 @@ export type TaskConstructor = new <T>(
 
 /**
  * Makes a task factory whose tasks start eagerly: the first step runs
- * synchronously inside `createTask`, and a function that finishes without
- * suspending yields a task that is already done, never scheduled.
+ * synchronously inside `createTask`, and the task is never scheduled for it.
  * Equivalent to Python's `asyncio.create_eager_task_factory`.
+ *
+ * A plain function that returns a value yields a task that is already done.
+ * An async function that finishes without suspending completes in the
+ * microtasks right after `createTask` returns (JavaScript settles an async
+ * function's promise in a microtask), still before any loop iteration.
  *
  * @throws {TypeError} `taskConstructor` is not a function.
  *
@@ -31,8 +35,9 @@ export type TaskConstructor = new <T>(
  *
  * await run(async () => {
  *   getRunningLoop().setTaskFactory(createEagerTaskFactory(Task));
- *   const task = createTask(async () => 1);
+ *   const task = createTask(() => 1);
  *   assert.ok(task.done());
+ *   assert.equal(task.result(), 1);
  * });
  * ```
  */

@@ -111,9 +111,11 @@ function cancelledErrorOf(fut: Future<unknown>): CancelledError {
 export function gather<A extends readonly Awaitable<unknown>[]>(
   ...aws: A
 ): Future<GatherResults<A>>;
+/** `gather(a, b, { returnExceptions: false })`: the same as without options. */
 export function gather<A extends readonly Awaitable<unknown>[]>(
   ...args: [...A, GatherOptions & { returnExceptions: false }]
 ): Future<GatherResults<A>>;
+/** `gather(a, b, { returnExceptions: true })`: failures take their slots in the results. */
 export function gather<A extends readonly Awaitable<unknown>[]>(
   ...args: [...A, GatherOptions & { returnExceptions: true }]
 ): Future<GatherSettledResults<A>>;

@@ -19,7 +19,14 @@
  *
  * @module
  */
-export { type DoneCallbackOptions, Future, type FutureOptions, isFuture } from "./future.ts";
+export {
+  type Awaiter,
+  type DoneCallbackOptions,
+  Future,
+  type FutureChain,
+  type FutureOptions,
+  isFuture,
+} from "./future.ts";
 export { allTasks, currentTask, Task, type TaskOptions } from "./task.ts";
 export { createTask } from "./create_task.ts";
 export { ensureFuture, type EnsureFutureOptions, wrapFuture } from "./ensure_future.ts";

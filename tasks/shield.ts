@@ -28,7 +28,7 @@ import type { Awaitable } from "./gather.ts";
  *   const caller = createTask(() => shield(save));
  *   await sleep(0);
  *   caller.cancel();
- *   await assert.rejects(caller, CancelledError);
+ *   await assert.rejects(async () => await caller, CancelledError);
  *   await save;
  *   assert.ok(saved);
  * });

@@ -85,6 +85,7 @@ function wakeSleeper<T>(fut: SleepFuture<T>, value: T): void {
  * ```
  */
 export function sleep(delay: number): PromiseLike<void>;
+/** Suspends for `delay` seconds, then resolves to `value`. */
 export function sleep<T>(delay: number, value: T): PromiseLike<T>;
 export function sleep<T>(delay: number, value?: T): PromiseLike<T | undefined> {
   if (typeof delay !== "number" || Number.isNaN(delay)) {

@@ -189,7 +189,7 @@ let pendingTasksOf: (loop: AbstractEventLoop) => Set<Task<unknown>>;
  *   }, { name: "sleeper" });
  *   await sleep(0);
  *   task.cancel("no time");
- *   await assert.rejects(task, CancelledError);
+ *   await assert.rejects(async () => await task, CancelledError);
  *   assert.ok(task.cancelled() && cleanedUp);
  * });
  * ```

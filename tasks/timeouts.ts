@@ -191,6 +191,7 @@ export class Timeout {
  * ```
  */
 export function timeout(delay: number | null): Timeout;
+/** Runs `body` under a deadline `delay` seconds from now and returns its result. */
 export function timeout<T>(delay: number | null, body: TimeoutBody<T>): Promise<T>;
 export function timeout<T>(delay: number | null, body?: TimeoutBody<T>): Timeout | Promise<T> {
   const d = checkTime(delay, "delay", "create timeout");
@@ -216,6 +217,7 @@ export function timeout<T>(delay: number | null, body?: TimeoutBody<T>): Timeout
  * ```
  */
 export function timeoutAt(when: number | null): Timeout;
+/** Runs `body` under a deadline at loop time `when` and returns its result. */
 export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Promise<T>;
 export function timeoutAt<T>(when: number | null, body?: TimeoutBody<T>): Timeout | Promise<T> {
   const t = new Timeout(when);
