@@ -19,3 +19,5 @@
  */
 export * from "./loop/mod.ts";
 export * from "./tasks/mod.ts";
+export * from "./sync/mod.ts";
+export * from "./queues/mod.ts";
