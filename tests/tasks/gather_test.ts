@@ -53,6 +53,15 @@ Deno.test("gather() keeps each result's type in the tuple", async () => {
   });
 });
 
+Deno.test("gather() with returnExceptions types each slot as the result or an Error", async () => {
+  await inLoop(async () => {
+    const [n, s] = await gather(async () => 1, async () => "two", { returnExceptions: true });
+    // These lines compile only if every slot is typed `T | Error`.
+    const typed: [number | Error, string | Error] = [n, s];
+    assert.deepEqual(typed, [1, "two"]);
+  });
+});
+
 Deno.test("gather() accepts functions, tasks, futures and promises together", async () => {
   await inLoop(async ({ loop }) => {
     const fut = pending<string>();
