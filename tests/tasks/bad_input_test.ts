@@ -164,7 +164,7 @@ Deno.test("wait() and asCompleted() with a NaN timeout throw RangeError", async 
 // ----------------------------------------------------------------------
 // Negative and infinite timeouts follow asyncio.
 
-Deno.test("negative timeouts mean already expired, as in asyncio", async () => {
+Deno.test("waitFor(), wait(), timeout() and asCompleted() treat a negative timeout as already expired", async () => {
   await inLoop(async () => {
     assert.equal(await sleep(-1, "yielded"), "yielded");
     const fut = pending<number>();
@@ -186,7 +186,7 @@ Deno.test("negative timeouts mean already expired, as in asyncio", async () => {
   });
 });
 
-Deno.test("infinite timeouts mean no limit", async () => {
+Deno.test("waitFor(), wait() and timeout() treat an infinite timeout as no limit", async () => {
   await inLoop(async () => {
     assert.equal(await waitFor(() => sleep(500, "w"), Infinity), "w");
     assert.equal(timeout(Infinity).when(), null);

@@ -287,7 +287,7 @@ async function runTree(
   return problems;
 }
 
-Deno.test("Task trees cancelled at random points leave nothing pending, run each finally once and lose no error", async () => {
+Deno.test("Task.cancel() at random points of random task trees leaves nothing pending, runs each finally once and loses no error", async () => {
   await fc.assert(
     fc.asyncProperty(nodeArb(3), cancelsArb, fc.boolean(), async (root, cancels, eager) => {
       const problems = await runTree(root, cancels, eager);
@@ -297,7 +297,7 @@ Deno.test("Task trees cancelled at random points leave nothing pending, run each
   );
 });
 
-Deno.test("Task trees without cancellations finish with every error observed once", async () => {
+Deno.test("TaskGroup, gather() and Promise.all() trees without cancellations observe every error once", async () => {
   await fc.assert(
     fc.asyncProperty(nodeArb(3), async (root) => {
       assert.deepEqual(await runTree(root, [], false), []);

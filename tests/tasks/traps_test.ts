@@ -206,7 +206,7 @@ Deno.test("Promise.race() leftovers never wake the task while it waits on someth
 // ----------------------------------------------------------------------
 // 2. Fire-and-forget helpers.
 
-Deno.test("fire-and-forget helper inside a cancelled task does not crash the process", async () => {
+Deno.test("Task.cancel() with a fire-and-forget helper awaiting a loop future does not crash the process", async () => {
   await inLoop(async ({ loop }) => {
     const helperFuture = pending<void>();
     let helperSaw: unknown;
@@ -236,7 +236,7 @@ Deno.test("fire-and-forget helper inside a cancelled task does not crash the pro
   });
 });
 
-Deno.test("fire-and-forget helper that fails with a real error is reported to the exception handler", async () => {
+Deno.test("BaseEventLoop reports a fire-and-forget helper's real error to the exception handler", async () => {
   await inLoop(async ({ reports }) => {
     const boom = new Error("helper failed");
     const task = createTask(async () => {
@@ -258,7 +258,7 @@ Deno.test("fire-and-forget helper that fails with a real error is reported to th
 // ----------------------------------------------------------------------
 // 3. Thenable adoption.
 
-Deno.test("async function returning a task hands back the task's result (adoption)", async () => {
+Deno.test("Task returned from an async function is adopted: the caller gets its result", async () => {
   await inLoop(async () => {
     const task = createTask(async () => {
       await sleep(1);
@@ -285,7 +285,7 @@ Deno.test("createTask() of a function returning another task takes that task's r
 // ----------------------------------------------------------------------
 // 4. Native promises.
 
-Deno.test("task blocked on a native promise cannot be cancelled until it settles; wrapFuture() makes it cancellable", async () => {
+Deno.test("wrapFuture() makes a task blocked on a native promise cancellable at once", async () => {
   await inLoop(async () => {
     let release!: () => void;
     const native = new Promise<void>((resolve) => release = resolve);
@@ -310,7 +310,7 @@ Deno.test("task blocked on a native promise cannot be cancelled until it settles
 // ----------------------------------------------------------------------
 // 5. Step atomicity.
 
-Deno.test("task step runs through a long chain of native awaits before the next callback", async () => {
+Deno.test("Task step runs through a long chain of native awaits before the next callback", async () => {
   await inLoop(async ({ loop }) => {
     const log: string[] = [];
     const gate = pending<void>();
@@ -335,7 +335,7 @@ Deno.test("task step runs through a long chain of native awaits before the next 
   });
 });
 
-Deno.test("task step that awaits nested async helpers stays in one step", async () => {
+Deno.test("Task step that awaits nested async helpers stays in one step", async () => {
   await inLoop(async () => {
     const log: string[] = [];
     const gate = pending<void>();
@@ -363,7 +363,7 @@ Deno.test("task step that awaits nested async helpers stays in one step", async 
 // ----------------------------------------------------------------------
 // 6. Context leaks.
 
-Deno.test("plain callbacks never run in the context of the task that resumed last", async () => {
+Deno.test("loop.callSoon() callbacks never run in the context of the task that resumed last", async () => {
   await inLoop(async ({ loop }) => {
     const seen: unknown[] = [];
     const fut = pending<void>();
@@ -384,7 +384,7 @@ Deno.test("plain callbacks never run in the context of the task that resumed las
   });
 });
 
-Deno.test("async helper started from a plain callback is not tied to a task's cancellation", async () => {
+Deno.test("Task.cancel() never reaches an async helper started from a plain callback", async () => {
   await inLoop(async ({ loop }) => {
     const helperWaitsOn = pending<string>();
     let helperResult: unknown;
@@ -415,7 +415,7 @@ Deno.test("async helper started from a plain callback is not tied to a task's ca
 // ----------------------------------------------------------------------
 // 7. Awaiting done futures.
 
-Deno.test("awaiting a done future or task costs no loop iteration", async () => {
+Deno.test("Future.then() of a done future or task costs no loop iteration", async () => {
   await inLoop(async ({ loop }) => {
     const doneTask: Task<number> = createTask(async () => 2);
     await doneTask;
@@ -432,7 +432,7 @@ Deno.test("awaiting a done future or task costs no loop iteration", async () => 
   });
 });
 
-Deno.test("awaiting a failed or cancelled done future throws without a loop iteration", async () => {
+Deno.test("Future.then() of a failed or cancelled done future throws without a loop iteration", async () => {
   await inLoop(async ({ loop }) => {
     const failed = loop.createFuture<void>();
     const boom = new Error("boom");
