@@ -171,8 +171,6 @@ Deno.test("asCompleted() hands a result that came while a step was cancelled to 
 Deno.test({
   name:
     "asCompleted() step taken in one task and awaited in another loses nothing when the awaiter is cancelled",
-  // BUG: a sync-form step starts waiting in the task that called next(), so cancelling the task that awaits it cannot stop it: the step takes "a", the cancelled awaiter drops it, and the next step gets "b" (asyncio's step is a coroutine that runs in its awaiter).
-  ignore: true,
   fn: async () => {
     await inLoop(async () => {
       const steps = asCompleted([delayed(1, "a"), delayed(2, "b")]);
