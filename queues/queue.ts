@@ -51,10 +51,11 @@ let setStore: (queue: Queue<unknown>, store: Store<unknown>) => void;
  * `put()` waits while the queue is full (`maxsize` items), `get()` while it
  * is empty; the `Nowait` forms throw {@linkcode QueueFull} and
  * {@linkcode QueueEmpty} instead. Waiting getters and putters are served
- * FIFO. An item is handed straight to the getter that waited longest, so a
- * task that comes later cannot take it first; if that getter's task is
- * cancelled before it receives the item, the item goes back to the front of
- * the queue (or to the next getter): nothing is lost or duplicated. A
+ * FIFO, and what a woken one is owed is kept for it: a getter is promised an
+ * item (a task that comes later cannot take the last one first) and takes
+ * the front item when its task resumes; a putter is granted a slot. Items
+ * leave in queue order, and nothing is lost or duplicated: a getter
+ * cancelled before it resumed passes its claim to the next getter, and a
  * `put()` that throws `CancelledError` did not put its item. `taskDone()`
  * and `join()` track processing; `shutdown()` (Python 3.13) ends the queue.
  * Queues are async-iterable: `for await (const item of queue)` gets items
@@ -89,10 +90,10 @@ export class Queue<T> implements AsyncIterable<T> {
   readonly #maxsize: number;
   readonly #limit: number;
   #store: Store<T> = new RingBuffer<T>();
-  // Items handed to getters whose tasks have not resumed yet, and slots
-  // granted to putters whose tasks have not resumed yet: both count toward
-  // maxsize, so an item put back or a slot filled late never overflows it.
-  #inFlight = 0;
+  // Items in the store promised to woken getters whose tasks have not
+  // resumed (each takes the front item when it does), and slots granted to
+  // woken putters whose tasks have not resumed.
+  #claims = 0;
   #reserved = 0;
   #unfinished = 0;
   #phase: Phase = OPEN;
@@ -117,43 +118,44 @@ export class Queue<T> implements AsyncIterable<T> {
     this.#maxsize = maxsize;
     this.#limit = maxsize > 0 ? maxsize : Infinity;
     const binding = new LoopBinding(this);
+    // A getter is handed a claim; it takes the front item when its task
+    // resumes, so items leave in order even when a getter in the middle is
+    // cancelled, and a cancelled getter's claim goes to the next one.
     this.#getters = new WaiterQueue<T>(binding, {
-      redeal: true,
-      hooks: {
-        delivered: (): void => {
-          this.#inFlight--;
-          if (this.#phase === SHUT_IMMEDIATE) {
-            // As asyncio: an immediate shutdown drains what getters have not taken yet.
-            this.#discard(1);
-            throw new QueueShutDown("Cannot get item: queue was shut down immediately");
-          }
-          this.#grantSlots();
-        },
-        abandoned: (_waiter: Waiter<T>, item: T): void => {
-          this.#inFlight--;
-          this.#putBack(item);
-        },
+      delivered: (): T => {
+        this.#claims--;
+        if (this.#store.length === 0) {
+          // Only after shutdown(true), which dropped the claimed items.
+          throw new QueueShutDown("Cannot get item: queue was shut down immediately");
+        }
+        const item = this.#store.take();
+        this.#grantSlots();
+        return item;
+      },
+      abandoned: (): void => {
+        this.#claims--;
+        this.#wakeGetters();
       },
     });
+    // A putter is granted a slot; it puts its item when its task resumes,
+    // so a put() that throws CancelledError did not put.
     this.#putters = new WaiterQueue<void>(binding, {
-      hooks: {
-        delivered: (waiter: Waiter<void>): void => {
-          this.#reserved--;
-          if (this.#phase !== OPEN) {
-            throw new QueueShutDown("Cannot put item: queue was shut down while waiting");
-          }
-          try {
-            this.#deposit(waiter.payload as T);
-          } catch (err) {
-            this.#grantSlots();
-            throw err;
-          }
-          this.#unfinished++;
-        },
-        abandoned: (): void => {
-          this.#reserved--;
+      delivered: (waiter: Waiter<void>): void => {
+        this.#reserved--;
+        if (this.#phase !== OPEN) {
+          throw new QueueShutDown("Cannot put item: queue was shut down while waiting");
+        }
+        try {
+          this.#deposit(waiter.payload as T);
+        } catch (err) {
           this.#grantSlots();
-        },
+          throw err;
+        }
+        this.#unfinished++;
+      },
+      abandoned: (): void => {
+        this.#reserved--;
+        this.#grantSlots();
       },
     });
     this.#joiners = new WaiterQueue<void>(binding);
@@ -164,24 +166,30 @@ export class Queue<T> implements AsyncIterable<T> {
     return this.#maxsize;
   }
 
-  /** The number of items in the queue. Equivalent to `Queue.qsize()`. */
+  /**
+   * The number of items `get()` can take now. Equivalent to `Queue.qsize()`,
+   * except that items promised to waiting getters whose tasks have not
+   * resumed yet are not counted (asyncio counts them, though its
+   * `get_nowait()` then takes them from the getter).
+   */
   qsize(): number {
-    return this.#store.length;
+    const available = this.#store.length - this.#claims;
+    return available > 0 ? available : 0;
   }
 
-  /** Whether the queue has no items. Equivalent to `Queue.empty()`. */
+  /** Whether `qsize()` is 0, so `getNowait()` would throw. Equivalent to `Queue.empty()`. */
   empty(): boolean {
-    return this.#store.length === 0;
+    return this.#store.length <= this.#claims;
   }
 
   /**
    * Whether `putNowait()` would throw {@linkcode QueueFull}. Equivalent to
-   * `Queue.full()`; besides the items in the queue, it counts items handed
-   * to getters and slots granted to putters whose tasks have not resumed yet.
-   * Never true without a `maxsize`.
+   * `Queue.full()`; besides the items in the queue (promised ones too), it
+   * counts slots granted to putters whose tasks have not resumed yet. Never
+   * true without a `maxsize`.
    */
   full(): boolean {
-    return this.#store.length + this.#inFlight + this.#reserved >= this.#limit;
+    return this.#store.length + this.#reserved >= this.#limit;
   }
 
   /**
@@ -209,7 +217,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (this.#phase !== OPEN) {
       return Promise.reject(new QueueShutDown("Cannot put item: queue is shut down"));
     }
-    if (this.#store.length + this.#inFlight + this.#reserved < this.#limit) {
+    if (this.#store.length + this.#reserved < this.#limit) {
       try {
         this.#deposit(item);
       } catch (err) {
@@ -240,7 +248,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   putNowait(item: T): void {
     if (this.#phase !== OPEN) throw new QueueShutDown("Cannot put item: queue is shut down");
-    if (this.#store.length + this.#inFlight + this.#reserved >= this.#limit) {
+    if (this.#store.length + this.#reserved >= this.#limit) {
       throw new QueueFull(`Cannot put item: queue is full (maxsize ${this.#maxsize})`);
     }
     this.#deposit(item);
@@ -250,8 +258,8 @@ export class Queue<T> implements AsyncIterable<T> {
   /**
    * Removes and returns the next item, waiting while the queue is empty
    * (the longest-waiting getter is served first). Equivalent to
-   * `Queue.get()`. An item is never lost: if the task is cancelled after an
-   * item was handed to it but before it resumed, the item goes back.
+   * `Queue.get()`. A waiting getter takes its item only when its task
+   * resumes, so a cancelled `get()` took nothing.
    *
    * @throws {QueueShutDown} The queue is shut down and empty, or is shut
    *   down while waiting.
@@ -272,9 +280,8 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   get(): PromiseLike<T> {
     const store = this.#store;
-    if (store.length > 0) {
-      // Items wait in the store only while no getter waits, so taking one
-      // now passes no one.
+    if (store.length > this.#claims) {
+      // An unclaimed item means no getter waits: taking it passes no one.
       const item = store.take();
       if (this.#putters.size > 0) this.#grantSlots();
       return Promise.resolve(item);
@@ -303,7 +310,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   getNowait(): T {
     const store = this.#store;
-    if (store.length === 0) {
+    if (store.length <= this.#claims) {
       if (this.#phase !== OPEN) {
         throw new QueueShutDown("Cannot get item: queue is shut down and empty");
       }
@@ -457,7 +464,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   statistics(): QueueStatistics {
     return {
-      qsize: this.#store.length,
+      qsize: this.qsize(),
       maxsize: this.#maxsize,
       getters: this.#getters.size,
       putters: this.#putters.size,
@@ -468,7 +475,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** `<Queue maxsize=0 qsize=1 getters=1 tasks=1 shutdown>`, like asyncio's repr. */
   toString(): string {
-    let text = `<${this.constructor.name} maxsize=${this.#maxsize} qsize=${this.#store.length}`;
+    let text = `<${this.constructor.name} maxsize=${this.#maxsize} qsize=${this.qsize()}`;
     if (this.#getters.size > 0) text += ` getters=${this.#getters.size}`;
     if (this.#putters.size > 0) text += ` putters=${this.#putters.size}`;
     if (this.#unfinished > 0) text += ` tasks=${this.#unfinished}`;
@@ -476,25 +483,21 @@ export class Queue<T> implements AsyncIterable<T> {
     return `${text}>`;
   }
 
-  // Hands `item` to the longest-waiting getter, or stores it.
+  // Stores `item` and, if a getter waits, promises it one.
   #deposit(item: T): void {
+    this.#store.put(item);
     if (this.#getters.size > 0) {
-      this.#inFlight++;
-      this.#getters.wakeFirst(item);
-    } else {
-      this.#store.put(item);
+      this.#claims++;
+      this.#getters.wakeFirst(undefined as T);
     }
   }
 
-  // An item handed to a getter that was cancelled before it received it.
-  #putBack(item: T): void {
-    if (this.#phase === SHUT_IMMEDIATE) {
-      this.#discard(1);
-    } else if (this.#getters.size > 0) {
-      this.#inFlight++;
-      this.#getters.wakeFirst(item);
-    } else {
-      this.#store.putBack(item);
+  // Promises unclaimed items to waiting getters, longest-waiting first.
+  #wakeGetters(): void {
+    const getters = this.#getters;
+    while (getters.size > 0 && this.#store.length > this.#claims) {
+      this.#claims++;
+      getters.wakeFirst(undefined as T);
     }
   }
 
@@ -502,7 +505,7 @@ export class Queue<T> implements AsyncIterable<T> {
   #grantSlots(): void {
     const putters = this.#putters;
     while (
-      putters.size > 0 && this.#store.length + this.#inFlight + this.#reserved < this.#limit
+      putters.size > 0 && this.#store.length + this.#reserved < this.#limit
     ) {
       this.#reserved++;
       putters.wakeFirst(undefined);

@@ -18,28 +18,24 @@
  * - **The race.** A waiter may be woken and its task cancelled before the
  *   task resumes; the task then receives `CancelledError` and what it was
  *   handed would be lost. So a woken waiter is only *handed* its value: its
- *   future stays pending, and the value is *delivered* (the future gets its
- *   result) by the waiter's own reaction, which runs exactly when the task
- *   resumes. Until then a cancellation still cancels the future, and the
- *   value is passed on at once (`abandoned` hook: release the lock again,
- *   put the item back, grant the slot to the next putter). If the task
- *   receives a cancellation some other way first (it was running, so the
- *   request waited for its next resumption), the reaction sees it and
+ *   future stays pending, and the value is *delivered* (the primitive
+ *   commits it, and the future gets it as its result) by the waiter's own
+ *   reaction, which runs exactly when the task resumes. Until then a
+ *   cancellation still cancels the future, and the value is passed on at
+ *   once (`abandoned` hook: release the lock again, hand the permit or the
+ *   notification to the next waiter, give up a queue claim or slot). If the
+ *   task receives a cancellation some other way first (it was running, so
+ *   the request waited for its next resumption), the reaction sees it and
  *   passes the value on instead of delivering it. A value that was
  *   delivered is never passed on, even if the task is cancelled later (as
  *   under `Promise.all`), so nothing is handed out twice. A waiter that no
  *   task awaits (only done callbacks, as under `gather`) is delivered at the
  *   wake-up itself: no cancellation can come in between.
- * - **Order of handed values.** With `redeal`, a value refused by a
- *   cancelled waiter moves along the waiters woken after it, each taking
- *   the value of the one before, and the last value is left over for the
- *   primitive; so queue items reach getters in put order even when one in
- *   the middle is cancelled.
- * - **Data structure.** Two intrusive doubly linked lists through the
- *   waiter futures, the waiting ones and the handed ones, in order: append,
- *   unlink on cancel and wake the head are O(1); a wait allocates nothing
- *   beyond its future and the reaction any `await` needs; there is no lazy
- *   deletion that would leave cancelled waiters to skip or make `size` lie.
+ * - **Data structure.** An intrusive doubly linked list through the waiter
+ *   futures: append, unlink on cancel and wake the head are O(1); a wait
+ *   allocates nothing beyond its future and the reaction any `await` needs;
+ *   there is no lazy deletion that would leave cancelled waiters to skip or
+ *   make `size` lie. A handed waiter has left the list and is only marked.
  * - **Loops.** Primitives are created outside any loop, as in asyncio 3.10+,
  *   and bind to the running loop at their first wait ({@linkcode LoopBinding},
  *   asyncio's `_LoopBoundMixin`); waits from another loop then fail. Fast
@@ -97,24 +93,16 @@ export class LoopBinding {
 export interface WaiterHooks<T> {
   /**
    * The waiter's task resumes with `value`, or nothing awaits the waiter so
-   * it receives `value` at the wake-up: commit it. Throwing fails the wait
-   * with that error instead.
+   * it receives `value` at the wake-up: commit it and return what the task
+   * receives (a queue's getter is handed a claim and takes its item here).
+   * Throwing fails the wait with that error instead.
    */
-  delivered?(waiter: Waiter<T>, value: T): void;
+  delivered?(waiter: Waiter<T>, value: T): T;
   /**
-   * The waiter was handed a value but its task was cancelled before it
-   * received it: pass `value` on (with `redeal`, the value left over after
-   * the later handed waiters took theirs).
+   * The waiter was handed `value` but its task was cancelled before it
+   * received it: pass it on.
    */
   abandoned?(waiter: Waiter<T>, value: T): void;
-}
-
-/** Options of {@linkcode WaiterQueue}. */
-export interface WaiterQueueOptions<T> {
-  /** What to do when a handed value is received or refused. */
-  hooks?: WaiterHooks<T>;
-  /** Move refused values along the later handed waiters (values are not interchangeable). */
-  redeal?: boolean;
 }
 
 const NONE = 0;
@@ -128,11 +116,11 @@ type Where = typeof NONE | typeof WAITING | typeof HANDED;
  * task and `task.cancel()` cancels it.
  */
 export class Waiter<T> extends Future<T> {
-  /** The previous waiter in its list (internal to the queue). */
+  /** The previous waiter in the queue (internal to the queue). */
   _prev: Waiter<T> | null = null;
-  /** The next waiter in its list (internal to the queue). */
+  /** The next waiter in the queue (internal to the queue). */
   _next: Waiter<T> | null = null;
-  /** Which list of its queue the waiter is in (internal to the queue). */
+  /** Waiting in the queue, handed a value, or neither (internal to the queue). */
   _where: Where = WAITING;
   /** The value handed to the waiter and not yet delivered (internal to the queue). */
   _value: T | undefined = undefined;
@@ -193,7 +181,7 @@ export class Waiter<T> extends Future<T> {
     return true;
   }
 
-  /** Hands `value` to the waiter (internal: the queue moved it to its handed list). */
+  /** Hands `value` to the waiter (internal: the queue has unlinked it). */
   _wake(value: T): void {
     this._value = value;
     if (this.#reaction === null) {
@@ -217,10 +205,11 @@ export class Waiter<T> extends Future<T> {
    * (internal).
    */
   _deliver(): void {
-    const value = this._value as T;
+    let value = this._value as T;
     this._value = undefined;
+    this._where = NONE;
     try {
-      this.#queue._deliver(this, value);
+      value = this.#queue._deliver(this, value);
     } catch (err) {
       this.setException(err);
       return;
@@ -306,17 +295,13 @@ export class WaiterQueue<T> {
   #head: Waiter<T> | null = null;
   #tail: Waiter<T> | null = null;
   #size = 0;
-  #handedHead: Waiter<T> | null = null;
-  #handedTail: Waiter<T> | null = null;
   readonly #binding: LoopBinding;
   readonly #hooks: WaiterHooks<T> | null;
-  readonly #redeal: boolean;
 
-  /** Creates an empty queue that binds through `binding`. */
-  constructor(binding: LoopBinding, options?: WaiterQueueOptions<T>) {
+  /** Creates an empty queue that binds through `binding` and calls `hooks`. */
+  constructor(binding: LoopBinding, hooks?: WaiterHooks<T>) {
     this.#binding = binding;
-    this.#hooks = options?.hooks ?? null;
-    this.#redeal = options?.redeal ?? false;
+    this.#hooks = hooks ?? null;
   }
 
   /** How many waiters can still be woken. */
@@ -348,18 +333,19 @@ export class WaiterQueue<T> {
     const waiter = this.#head;
     if (waiter === null) return false;
     this._unlinkWaiting(waiter);
-    this.#hand(waiter, value);
+    waiter._where = HANDED;
+    waiter._wake(value);
     return true;
   }
 
   /** Hands `value` to every waiter present now, in order; returns how many. */
   wakeAll(value: T): number {
     let count = 0;
-    const last = this.#tail;
-    for (let waiter = this.#head; waiter !== null; count++) {
-      const next: Waiter<T> | null = waiter === last ? null : waiter._next;
-      this._unlinkWaiting(waiter);
-      this.#hand(waiter, value);
+    for (let waiter = this.#detachAll(); waiter !== null; count++) {
+      const next: Waiter<T> | null = waiter._next;
+      waiter._next = null;
+      waiter._where = HANDED;
+      waiter._wake(value);
       waiter = next;
     }
     return count;
@@ -367,10 +353,9 @@ export class WaiterQueue<T> {
 
   /** Fails every waiter present now with an error from `makeError`, in order. */
   failAll(makeError: () => unknown): void {
-    const last = this.#tail;
-    for (let waiter = this.#head; waiter !== null;) {
-      const next: Waiter<T> | null = waiter === last ? null : waiter._next;
-      this._unlinkWaiting(waiter);
+    for (let waiter = this.#detachAll(); waiter !== null;) {
+      const next: Waiter<T> | null = waiter._next;
+      waiter._next = null;
       waiter._wakeWithError(makeError());
       waiter = next;
     }
@@ -388,46 +373,30 @@ export class WaiterQueue<T> {
     this.#size--;
   }
 
-  /** Delivers a waiter's handed value through the `delivered` hook (internal). */
-  _deliver(waiter: Waiter<T>, value: T): void {
-    if (waiter._where === HANDED) this.#unlinkHanded(waiter);
-    this.#hooks?.delivered?.(waiter, value);
+  /** Commits a waiter's handed value through the `delivered` hook (internal). */
+  _deliver(waiter: Waiter<T>, value: T): T {
+    const hooks = this.#hooks;
+    return hooks === null || hooks.delivered === undefined ? value : hooks.delivered(waiter, value);
   }
 
   /** A handed waiter refused its value: pass it on (internal). */
   _refuse(waiter: Waiter<T>): void {
-    let value = waiter._value as T;
+    const value = waiter._value as T;
     waiter._value = undefined;
-    if (this.#redeal) {
-      for (let later = waiter._next; later !== null; later = later._next) {
-        const own = later._value as T;
-        later._value = value;
-        value = own;
-      }
-    }
-    this.#unlinkHanded(waiter);
+    waiter._where = NONE;
     this.#hooks?.abandoned?.(waiter, value);
   }
 
-  #hand(waiter: Waiter<T>, value: T): void {
-    const tail = this.#handedTail;
-    if (tail === null) this.#handedHead = waiter;
-    else {
-      tail._next = waiter;
-      waiter._prev = tail;
+  // Empties the list and returns its old head; the waiters keep their
+  // `_next` links for the caller's walk.
+  #detachAll(): Waiter<T> | null {
+    const head = this.#head;
+    for (let w = head; w !== null; w = w._next) {
+      w._prev = null;
+      w._where = NONE;
     }
-    this.#handedTail = waiter;
-    waiter._where = HANDED;
-    waiter._wake(value);
-  }
-
-  #unlinkHanded(waiter: Waiter<T>): void {
-    const prev = waiter._prev, next = waiter._next;
-    if (prev === null) this.#handedHead = next;
-    else prev._next = next;
-    if (next === null) this.#handedTail = prev;
-    else next._prev = prev;
-    waiter._prev = waiter._next = null;
-    waiter._where = NONE;
+    this.#head = this.#tail = null;
+    this.#size = 0;
+    return head;
   }
 }

@@ -73,7 +73,7 @@ export class Condition {
     // A notification handed to a waiter whose task was cancelled before it
     // resumed goes to the next waiter.
     this.#waiters = new WaiterQueue(new LoopBinding(this), {
-      hooks: { abandoned: (): void => this.#notify(1) },
+      abandoned: (): void => this.#notify(1),
     });
   }
 

@@ -68,7 +68,7 @@ export class Lock {
 
   /** Creates an unlocked lock (it binds to a loop at its first wait). */
   constructor() {
-    this.#waiters = new WaiterQueue(new LoopBinding(this), { hooks: HOOKS });
+    this.#waiters = new WaiterQueue(new LoopBinding(this), HOOKS);
   }
 
   /** Whether the lock is held. Equivalent to `Lock.locked()`. */

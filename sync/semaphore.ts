@@ -73,7 +73,7 @@ export class Semaphore {
    */
   constructor(value: number = 1) {
     this.#value = checkCount(`create ${this.constructor.name}`, "value", value, 0);
-    this.#waiters = new WaiterQueue(new LoopBinding(this), { hooks: HOOKS });
+    this.#waiters = new WaiterQueue(new LoopBinding(this), HOOKS);
   }
 
   /**
