@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createTask, gather, getRunningLoop, run, sleep } from "../mod.ts";
+import { createTask, gather, getRunningLoop, Lock, Queue, run, sleep } from "../mod.ts";
 
 type Extra = Record<string, number>;
 type Result = number | [number, Extra];
@@ -70,6 +70,46 @@ async function futureRoundtrip(n = 200_000): Promise<Result> {
   return n;
 }
 
+async function queuePingpong(n = 200_000): Promise<Result> {
+  const q = new Queue<number>({ maxsize: 1 });
+  const producer = async (): Promise<void> => {
+    for (let i = 0; i < n; i++) await q.put(i);
+  };
+  const consumer = async (): Promise<void> => {
+    for (let i = 0; i < n; i++) await q.get();
+  };
+  await gather(producer, consumer);
+  return n;
+}
+
+async function queueUnbounded(n = 1_000_000): Promise<Result> {
+  const q = new Queue<number>();
+  for (let i = 0; i < n; i++) q.putNowait(i);
+  for (let i = 0; i < n; i++) await q.get();
+  return n;
+}
+
+async function lockContention(tasks = 100, iters = 2000): Promise<Result> {
+  const lock = new Lock();
+  const worker = async (): Promise<void> => {
+    for (let i = 0; i < iters; i++) {
+      // micro.py's `async with lock:` as acquire/try/finally, the shape of
+      // the JS floor (micro_js.ts): `using _ = await lock.acquire()` adds
+      // V8's own cost of a `using` block (~140 ns on Deno 2.9.6).
+      await lock.acquire();
+      try {
+        await sleep(0);
+      } finally {
+        lock.release();
+      }
+    }
+  };
+  const workers = [];
+  for (let i = 0; i < tasks; i++) workers.push(worker);
+  await gather(...workers);
+  return tasks * iters;
+}
+
 async function timers(delays = TIMER_DELAYS): Promise<Result> {
   const loop = getRunningLoop();
   const done = loop.createFuture<void>();
@@ -109,13 +149,16 @@ async function gatherWide(n = 10_000, rounds = 10): Promise<Result> {
   return n * rounds;
 }
 
-/** The workloads, by micro.py's names; sync/ and queues/ add theirs when they land. */
+/** The workloads, by micro.py's names, in its order. */
 export const WORKLOADS: Record<string, () => Promise<Result>> = {
   call_soon_batch: callSoonBatch,
   call_soon_chain: callSoonChain,
   task_spawn: taskSpawn,
   sleep0_switch: sleep0Switch,
   future_roundtrip: futureRoundtrip,
+  queue_pingpong: queuePingpong,
+  queue_unbounded: queueUnbounded,
+  lock_contention: lockContention,
   timers,
   gather_wide: gatherWide,
 };
