@@ -22,9 +22,13 @@ export interface AsCompletedOptions {
  * `for await` to get the inputs themselves (tasks for functions) in
  * completion order.
  */
-export interface AsCompletedIterator<T, A> extends Iterable<PromiseLike<T>>, AsyncIterable<A> {
-  /** The sync form: the step that resolves to the next result to complete, or done. */
+export interface AsCompletedIterator<T, A> {
+  /** The next step of the sync form (Python's `__next__`), or done. */
   next(): IteratorResult<PromiseLike<T>, undefined>;
+  /** The sync form: one awaitable step per input, in completion order of their results. */
+  [Symbol.iterator](): Iterator<PromiseLike<T>, undefined>;
+  /** The async form: the inputs themselves (tasks for functions), as they complete. */
+  [Symbol.asyncIterator](): AsyncIterator<A, undefined>;
 }
 
 // A step of the sync form. Like asyncio's, whose steps are coroutines, it
@@ -57,6 +61,12 @@ class Step implements PromiseLike<unknown> {
  *
  * With a timeout, the steps still pending when it passes throw
  * `TimeoutError`. Functions are run as tasks; promises are wrapped.
+ *
+ * TypeScript types the variable of a `for await` loop as the awaited value
+ * of what the iterator yields, so in the async form it sees a result type
+ * although the value is the done future itself. `await done` is right
+ * either way; to call `done.result()` or compare `done` with a task, declare
+ * its type (`const task = done as unknown as Task<T>`).
  *
  * @throws {RangeError} `timeout` is NaN or not a number.
  *

@@ -59,6 +59,10 @@ export interface Awaiter {
   _yield(): number;
   /** The task awaits a done future: true when a pending cancellation must be delivered at once. */
   _takePendingCancel(): boolean;
+  /** The task awaits a done future: it will go on in a microtask, without a loop iteration. */
+  _expectImmediate(): void;
+  /** The await of a done future resolved: the task runs on. */
+  _immediateArrived(): void;
   /**
    * A reaction registered in suspension `epoch` is settling: the task will
    * run. Returns true when a cancellation must be delivered instead of the
@@ -67,6 +71,12 @@ export interface Awaiter {
   _resumeFrom(epoch: number): boolean;
   /** The CancelledError to deliver for a pending cancellation. */
   _makeCancelledError(): CancelledError;
+  /**
+   * A reaction detached by the task's cancellation (see `detachReactions`)
+   * is rejecting now: if the task runs on from it, the cancellation was
+   * delivered.
+   */
+  _detachedRejection(): void;
   /** The task's loop: a task may only await futures of its own loop. */
   getLoop(): AbstractEventLoop;
 }
@@ -187,16 +197,26 @@ export abstract class ThenReaction<T> implements FutureChain<T>, Runnable {
   }
 
   /**
-   * Resumes the awaiting task; true when a pending cancellation of the task
-   * was delivered instead of the outcome.
+   * Resumes the awaiting task. Returns the CancelledError to deliver instead
+   * of the outcome when the task's cancellation was requested meanwhile, or
+   * null.
    */
-  protected _resumeAwaiter(): boolean {
+  protected _resumeAwaiter(): CancelledError | null {
     const awaiter = this.#awaiter;
     if (awaiter !== undefined && awaiter._resumeFrom(this.#epoch)) {
-      this._reject(awaiter._makeCancelledError());
-      return true;
+      return awaiter._makeCancelledError();
     }
-    return false;
+    return null;
+  }
+
+  /** Tells the awaiting task that a detached rejection is being delivered (internal). */
+  protected _notifyDetached(): void {
+    this.#awaiter?._detachedRejection();
+  }
+
+  /** Whether the reaction was registered by `awaiter` in suspension `epoch` (internal). */
+  _belongsTo(awaiter: Awaiter, epoch: number): boolean {
+    return this.#awaiter === awaiter && this.#epoch === epoch;
   }
 
   /** Chains on the outcome, like `Promise.prototype.then`. */
@@ -260,6 +280,9 @@ export abstract class ThenReaction<T> implements FutureChain<T>, Runnable {
 // The reaction to a future's outcome.
 class Reaction<T> extends ThenReaction<T> {
   readonly #future: Future<unknown>;
+  // Set when the awaiting task's cancellation detaches this reaction from a
+  // future that stays pending (see `detachReactions`).
+  #forced: CancelledError | null = null;
 
   constructor(
     future: Future<unknown>,
@@ -272,13 +295,25 @@ class Reaction<T> extends ThenReaction<T> {
     this.#future = future;
   }
 
+  /** Rejects the reaction with `error` when it runs, whatever the future does (internal). */
+  _force(error: CancelledError): void {
+    this.#forced = error;
+  }
+
   protected override _invoke(): void {
-    if (this._resumeAwaiter()) return;
+    if (this.#forced !== null) {
+      this._notifyDetached();
+      this._reject(this.#forced);
+      return;
+    }
+    const cancel = this._resumeAwaiter();
     const future = this.#future;
     const state = stateOf(future);
-    if (state === RESULT) this._fulfill(valueOf(future));
-    else if (state === EXCEPTION) this._reject(future.exception());
-    else this._reject(cancelledErrorOf(future));
+    // The future's own cancellation wins: it carries the first message.
+    if (state === CANCELLED) this._reject(cancelledErrorOf(future));
+    else if (cancel !== null) this._reject(cancel);
+    else if (state === RESULT) this._fulfill(valueOf(future));
+    else this._reject(future.exception());
   }
 }
 
@@ -336,18 +371,34 @@ export interface DoneCallbackOptions {
   context?: Context;
 }
 
+// What the registry keeps to report a failed future nobody read. An error
+// object is held weakly: it may reference the future (an error made inside a
+// task keeps the task's frames), and a strong reference here would keep both
+// alive forever. Its text is kept to report it once it is gone too.
 interface NeverRetrieved {
   loop: AbstractEventLoop;
-  exception: unknown;
+  exception: WeakRef<object> | { value: unknown };
+  // The error's name, message and stack, to report it once it is collected.
+  name: string;
+  text: string;
+  stack: string | undefined;
   description: string;
   sourceTraceback: string | undefined;
 }
 
 const neverRetrieved = new FinalizationRegistry<NeverRetrieved>((held) => {
   if (held.loop.isClosed()) return;
+  const ref = held.exception;
+  let exception = ref instanceof WeakRef ? ref.deref() : ref.value;
+  if (exception === undefined) {
+    const stand = new Error(held.text);
+    stand.name = held.name;
+    if (held.stack !== undefined) stand.stack = held.stack;
+    exception = stand;
+  }
   held.loop.callExceptionHandler({
     message: `${held.description} exception was never retrieved`,
-    exception: held.exception,
+    exception,
     sourceTraceback: held.sourceTraceback,
   });
 });
@@ -356,6 +407,12 @@ const neverRetrieved = new FinalizationRegistry<NeverRetrieved>((held) => {
 let stateOf: (future: Future<unknown>) => State;
 let valueOf: (future: Future<unknown>) => unknown;
 let cancelledErrorOf: (future: Future<unknown>) => CancelledError;
+let detach: (
+  future: Future<unknown>,
+  awaiter: Awaiter,
+  epoch: number,
+  error: CancelledError,
+) => boolean;
 let addInternalDoneCallback: (
   future: Future<unknown>,
   fn: (future: Future<unknown>) => void,
@@ -478,14 +535,15 @@ export class Future<T> implements PromiseLike<T> {
     this.#value = exception;
     this.#state = EXCEPTION;
     this.#logTraceback = true;
-    // V8 formats an error's stack lazily and until then keeps every frame's
-    // receiver alive, such as the failed task itself; the registry below holds
-    // the error strongly, so format it now or the task could never be
-    // collected and reported.
-    if (exception instanceof Error) void exception.stack;
+
+    const isObject = exception !== null &&
+      (typeof exception === "object" || typeof exception === "function");
     neverRetrieved.register(this, {
       loop: this.#loop,
-      exception,
+      exception: isObject ? new WeakRef(exception as object) : { value: exception },
+      name: exception instanceof Error ? exception.name : "Error",
+      text: exception instanceof Error ? exception.message : String(exception),
+      stack: exception instanceof Error ? exception.stack : undefined,
       description: this.constructor.name,
       sourceTraceback: this.#sourceTraceback,
     }, this);
@@ -551,10 +609,23 @@ export class Future<T> implements PromiseLike<T> {
     const awaiter = frameStorage.getStore() as Awaiter | undefined;
     if (this.#state !== PENDING) {
       // Done already: settle without a loop iteration (asyncio does not suspend here).
-      if (awaiter !== undefined && awaiter._takePendingCancel()) {
+      if (awaiter === undefined) return this.#settledPromise().then(onFulfilled, onRejected);
+      if (awaiter._takePendingCancel()) {
         return Promise.reject(awaiter._makeCancelledError()).then(onFulfilled, onRejected);
       }
-      return this.#settledPromise().then(onFulfilled, onRejected);
+      // The task goes on in a microtask: its step is not over until then.
+      awaiter._expectImmediate();
+      return this.#settledPromise().then(
+        (value) => {
+          awaiter._immediateArrived();
+          return typeof onFulfilled === "function" ? onFulfilled(value) : value as unknown as R1;
+        },
+        (reason) => {
+          awaiter._immediateArrived();
+          if (typeof onRejected === "function") return onRejected(reason);
+          throw reason;
+        },
+      );
     }
     let epoch = 0;
     if (awaiter !== undefined) {
@@ -692,6 +763,19 @@ export class Future<T> implements PromiseLike<T> {
     valueOf = (f) => f.#value;
     cancelledErrorOf = (f) => f.#makeCancelledError();
     addInternalDoneCallback = (f, fn) => f.#addDone(fn as AnyCallback, null);
+    detach = (f, awaiter, epoch, error) => {
+      let found = false;
+      const keep = (entry: Entry): boolean => {
+        if (!(entry instanceof Reaction) || !entry._belongsTo(awaiter, epoch)) return true;
+        entry._force(error);
+        f.#loop[SCHEDULE](entry);
+        found = true;
+        return false;
+      };
+      if (f.#first !== null && !keep(f.#first)) f.#first = null;
+      if (f.#rest !== null) f.#rest = f.#rest.filter(keep);
+      return found;
+    };
   }
 }
 
@@ -702,6 +786,22 @@ export class Future<T> implements PromiseLike<T> {
  */
 export function onDone<T>(future: Future<T>, fn: (future: Future<T>) => void): void {
   addInternalDoneCallback(future as Future<unknown>, fn as (future: Future<unknown>) => void);
+}
+
+/**
+ * Rejects, with `error`, the reactions `awaiter` registered on the pending
+ * `future` in suspension `epoch`, and removes them from it; the future
+ * itself stays pending for its other awaiters. Returns whether there were
+ * any (internal: how a task's cancellation reaches a `Promise.all` it is
+ * still blocked in without cancelling futures others may await).
+ */
+export function detachReactions(
+  future: Future<unknown>,
+  awaiter: Awaiter,
+  epoch: number,
+  error: CancelledError,
+): boolean {
+  return detach(future, awaiter, epoch, error);
 }
 
 /**

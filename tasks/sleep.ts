@@ -30,7 +30,9 @@ class YieldStep<T> extends ThenReaction<T> {
   }
 
   protected override _invoke(): void {
-    if (!this._resumeAwaiter()) this._fulfill(this.#value);
+    const cancel = this._resumeAwaiter();
+    if (cancel !== null) this._reject(cancel);
+    else this._fulfill(this.#value);
   }
 }
 

@@ -26,7 +26,7 @@ import { CancelledError, RuntimeError } from "../loop/exceptions.ts";
 import { type Runnable, SCHEDULE } from "../loop/handle.ts";
 import { runningLoopOrNull, steps } from "../loop/current.ts";
 import type { AbstractEventLoop, CoroutineFunction } from "../loop/abstract_event_loop.ts";
-import { type Awaiter, Future } from "./future.ts";
+import { type Awaiter, detachReactions, Future } from "./future.ts";
 
 /** Options of `createTask`. Equivalent to the keyword arguments of Python's `create_task`. */
 export interface TaskOptions {
@@ -203,7 +203,16 @@ export class Task<T> extends Future<T> implements Awaiter {
   #context: Context | null;
   #vars: VarMap | null;
   #phase: Phase = INITIAL;
+  // Whether this task counts in `steps.resumed` (valid only while
+  // #runGeneration is the current generation).
+  #counted = false;
   #runGeneration = 0;
+  // Resumptions pending from awaits of done futures: the task goes on in a
+  // microtask without a loop iteration, so its step is not over yet.
+  #immediates = 0;
+  // The generation in which a cancellation was delivered by detaching the
+  // task's reactions (see cancel()), or -1.
+  #cancelDeliveredAt = -1;
   #epoch = 0;
   #waiter: Future<unknown> | null = null;
   #moreWaiters: Future<unknown>[] | null = null;
@@ -308,13 +317,9 @@ export class Task<T> extends Future<T> implements Awaiter {
     this.#cancelRequests++;
     const abort = this.#extra?.abort;
     if (abort != null && !abort.signal.aborted) abort.abort(new CancelledError(msg));
-    // The futures of the current suspension are the ones to cancel: while
-    // suspended, or while resumed but blocked elsewhere (not counted as
-    // running in this drain), as under Promise.all.
-    if (
-      this.#phase === SUSPENDED ||
-      (this.#phase === RUNNING && this.#runGeneration !== steps.generation)
-    ) {
+    if (this.#phase === SUSPENDED) {
+      // The futures of this suspension are the ones to cancel (asyncio
+      // cancels the future a task waits on).
       let cancelled = false;
       if (this.#waiter !== null && this.#waiter.cancel(msg)) cancelled = true;
       const more = this.#moreWaiters;
@@ -322,6 +327,15 @@ export class Task<T> extends Future<T> implements Awaiter {
         for (let i = 0; i < more.length; i++) if (more[i].cancel(msg)) cancelled = true;
       }
       if (cancelled) return true;
+    } else if (this.#phase === RUNNING && !this.#isCounted()) {
+      // Resumed by one of several futures but not running: either still
+      // blocked in a Promise.all over the others, or gone on to a foreign
+      // await (the others being Promise.race losers that may be shared).
+      // Reject only this task's own reactions on the pending ones: that
+      // interrupts a Promise.all and leaves everyone else's futures alone.
+      // If the task runs on from that rejection within the drain, that was
+      // the delivery; if not, the request below is delivered at its next await.
+      this.#detachWaiters(msg);
     }
     this.#mustCancel = true;
     if (msg !== undefined || this.#extra !== null) (this.#extra ??= newExtra()).cancelMessage = msg;
@@ -398,35 +412,31 @@ export class Task<T> extends Future<T> implements Awaiter {
 
   /** @internal See {@linkcode Awaiter._suspendOn}. */
   _suspendOn(future: Future<unknown>): number {
-    const phase = this.#phase;
-    if (phase === SUSPENDED) {
+    if (this.#phase === SUSPENDED) {
       (this.#moreWaiters ??= []).push(future);
       return this.#epoch;
     }
+    this.#settleDelivery();
     if (this.#mustCancel) {
       this.#mustCancel = false;
       return -1;
     }
-    if (phase === RUNNING && this.#runGeneration === steps.generation) steps.resumed--;
-    this.#phase = SUSPENDED;
+    this.#suspend();
     this.#waiter = future;
-    this.#moreWaiters = null;
     if (this.#weakRef === null && this.getLoop().getDebug()) this.#trackWeakly();
     if (this.getLoop().getDebug()) (this.#extra ??= newExtra()).suspendedAt = new Error().stack;
-    return ++this.#epoch;
+    return this.#epoch;
   }
 
   /** @internal See {@linkcode Awaiter._yield}. */
   _yield(): number {
+    if (this.#phase !== SUSPENDED) this.#settleDelivery();
     if (this.#mustCancel && this.#phase !== SUSPENDED) {
       this.#mustCancel = false;
       return -1;
     }
-    if (this.#phase === RUNNING && this.#runGeneration === steps.generation) steps.resumed--;
-    this.#phase = SUSPENDED;
-    this.#waiter = null;
-    this.#moreWaiters = null;
-    return ++this.#epoch;
+    this.#suspend();
+    return this.#epoch;
   }
 
   /** @internal See {@linkcode Awaiter._takePendingCancel}. */
@@ -436,14 +446,33 @@ export class Task<T> extends Future<T> implements Awaiter {
     return true;
   }
 
+  /** @internal See {@linkcode Awaiter._expectImmediate}. */
+  _expectImmediate(): void {
+    this.#immediates++;
+  }
+
+  /** @internal See {@linkcode Awaiter._immediateArrived}. */
+  _immediateArrived(): void {
+    this.#immediates--;
+    if (this.#phase === DONE) return;
+    // The await resolved without a loop iteration: the task runs on, even if
+    // it had meanwhile registered on another future (Promise.race).
+    this.#phase = RUNNING;
+    this.#count();
+  }
+
+  /** @internal See {@linkcode Awaiter._detachedRejection}. */
+  _detachedRejection(): void {
+    if (this.#phase !== RUNNING) return;
+    this.#count();
+    this.#cancelDeliveredAt = steps.generation;
+  }
+
   /** @internal See {@linkcode Awaiter._resumeFrom}. */
   _resumeFrom(epoch: number): boolean {
     if (epoch !== this.#epoch || this.#phase === DONE) return false;
-    if (this.#phase !== RUNNING || this.#runGeneration !== steps.generation) {
-      this.#phase = RUNNING;
-      this.#runGeneration = steps.generation;
-      steps.resumed++;
-    }
+    this.#phase = RUNNING;
+    this.#count();
     if (this.#mustCancel) {
       this.#mustCancel = false;
       return true;
@@ -467,8 +496,7 @@ export class Task<T> extends Future<T> implements Awaiter {
       return;
     }
     this.#phase = RUNNING;
-    this.#runGeneration = steps.generation;
-    steps.resumed++;
+    this.#count();
     try {
       // A task with a context object runs its step inside `context.run`, as
       // asyncio's, which marks the context entered; others skip the cost.
@@ -480,7 +508,8 @@ export class Task<T> extends Future<T> implements Awaiter {
   }
 
   #finish(ok: boolean, value: unknown): void {
-    if (this.#phase === RUNNING && this.#runGeneration === steps.generation) steps.resumed--;
+    this.#settleDelivery();
+    this.#uncount();
     this.#phase = DONE;
     this.#waiter = null;
     this.#moreWaiters = null;
@@ -498,6 +527,52 @@ export class Task<T> extends Future<T> implements Awaiter {
     } else {
       this._fail(value);
     }
+  }
+
+  // A new suspension: the step is over (unless an await of a done future is
+  // about to resume the task), and the waiter set starts afresh.
+  #suspend(): void {
+    if (this.#immediates === 0) this.#uncount();
+    this.#phase = SUSPENDED;
+    this.#waiter = null;
+    this.#moreWaiters = null;
+    this.#epoch++;
+  }
+
+  #isCounted(): boolean {
+    return this.#counted && this.#runGeneration === steps.generation;
+  }
+
+  // A cancellation delivered by detaching reactions (cancel()) counts as
+  // delivered if the task ran within the same drain; then the remembered
+  // request must not be delivered a second time.
+  #settleDelivery(): void {
+    if (this.#cancelDeliveredAt === -1) return;
+    if (this.#cancelDeliveredAt === steps.generation && this.#isCounted()) this.#mustCancel = false;
+    this.#cancelDeliveredAt = -1;
+  }
+
+  #detachWaiters(msg: string | undefined): void {
+    const error = new CancelledError(msg);
+    const waiter = this.#waiter;
+    if (waiter !== null && !waiter.done()) detachReactions(waiter, this, this.#epoch, error);
+    const more = this.#moreWaiters;
+    if (more !== null) {
+      for (const f of more) if (!f.done()) detachReactions(f, this, this.#epoch, error);
+    }
+  }
+
+  #count(): void {
+    if (this.#isCounted()) return;
+    this.#counted = true;
+    this.#runGeneration = steps.generation;
+    steps.resumed++;
+  }
+
+  #uncount(): void {
+    if (!this.#counted) return;
+    this.#counted = false;
+    if (this.#runGeneration === steps.generation) steps.resumed--;
   }
 
   #trackWeakly(): void {

@@ -52,6 +52,7 @@ export class TaskGroup {
   #tasks = new Set<Task<unknown>>();
   #errors: unknown[] = [];
   #onCompleted: Future<void> | null = null;
+  #cancelOnEnter = false;
 
   /**
    * Enters the group, runs `body(group)` in the current task, waits for
@@ -77,6 +78,7 @@ export class TaskGroup {
     this.#loop = getRunningLoop();
     this.#parent = parent;
     this.#state = "entered";
+    if (this.#cancelOnEnter) this.cancel();
     let result: R | undefined;
     let failed = false;
     let error: unknown;
@@ -105,23 +107,31 @@ export class TaskGroup {
     }
     if (this.#aborting) throw new RuntimeError(`Cannot create task: ${this} is shutting down`);
     const task = this.#loop!.createTask(fn, options);
-    if (task.done()) this.#onTaskDone(task as Task<unknown>);
-    else {
-      this.#tasks.add(task as Task<unknown>);
-      onDone(task, this.#onTaskDone as (f: Future<T>) => void);
-    }
+    // Always through the done callback, even for a task that finished
+    // eagerly, so a failure cancels the parent at the right time (as asyncio).
+    this.#tasks.add(task as Task<unknown>);
+    onDone(task, this.#onTaskDone as (f: Future<T>) => void);
+    // An eager task may have cancelled the group before it joined.
+    if (this.#aborting && !task.done()) task.cancel();
     return task;
   }
 
   /**
    * Stops the group: cancels its tasks and the body; `run` then returns
-   * normally (without `CancelledError`) once they are done. Does nothing if
-   * the group is finished. Equivalent to Python 3.15's `TaskGroup.cancel()`.
+   * normally (without `CancelledError`) once they are done. Before `run`,
+   * the group is cancelled as soon as it is entered (so a group can be
+   * handed out to stop whatever runs in it); after the group finished, it
+   * does nothing. Equivalent to Python 3.15's `TaskGroup.cancel()`.
    */
   cancel(): void {
-    if (this.#state === "created" || this.#state === "exited") return;
-    if (!this.#aborting) this.#abort();
-    if (this.#state === "entered" && !this.#parentCancelRequested) {
+    if (this.#state === "created") {
+      this.#cancelOnEnter = true;
+      return;
+    }
+    if (this.#state === "exited" || (this.#state === "exiting" && this.#tasks.size === 0)) return;
+    if (this.#aborting) return;
+    this.#abort();
+    if (!this.#parentCancelRequested) {
       this.#parentCancelRequested = true;
       this.#parent!.cancel();
     }
@@ -142,12 +152,14 @@ export class TaskGroup {
     if (failed && !this.#aborting) this.#abort();
     // A loop, because the wait can be cancelled several times while the
     // parent is cancelled repeatedly.
+    let pendingCancellation: CancelledError | null = null;
     while (this.#tasks.size > 0) {
       this.#onCompleted ??= new Future<void>({ loop: this.#loop! });
       try {
         await this.#onCompleted;
       } catch (err) {
         if (!(err instanceof CancelledError)) throw err;
+        pendingCancellation = err;
         if (!this.#aborting) {
           propagateCancellation = err;
           this.#abort();
@@ -156,8 +168,12 @@ export class TaskGroup {
       this.#onCompleted = null;
     }
     this.#state = "exited";
-    // The group cancelled the parent itself: take that request back.
-    if (this.#parentCancelRequested && parent.uncancel() === 0) propagateCancellation = null;
+    if (this.#parentCancelRequested) {
+      // The group cancelled the parent itself: take that request back. A
+      // cancellation left over is someone else's: keep it.
+      if (parent.uncancel() === 0) propagateCancellation = null;
+      else propagateCancellation ??= pendingCancellation;
+    }
     if (propagateCancellation !== null && this.#errors.length === 0) throw propagateCancellation;
     if (failed && !(error instanceof CancelledError)) this.#errors.push(error);
     if (this.#errors.length > 0) {

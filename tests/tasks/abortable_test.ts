@@ -151,8 +151,6 @@ Deno.test("abortable() cancels the wait and the inner task when the signal abort
 
 Deno.test({
   name: "abortable() CancelledError carries the abort reason as its cause, as documented",
-  // BUG: abortable() cancels with a message only; the JSDoc says the CancelledError carries the abort reason as its `cause`.
-  ignore: true,
   fn: async () => {
     await inLoop(async ({ loop }) => {
       const controller = new AbortController();
@@ -220,8 +218,6 @@ Deno.test("abortable() wraps a foreign promise so an abort cancels the wait", as
 
 Deno.test({
   name: "abortable() cancelled with its awaiting task cancels the inner work too",
-  // BUG: cancelling the task that awaits abortable(aw, signal) cancels only the wrapper; aw keeps running (shield-like), though the JSDoc says to wrap aw in shield() to keep it running.
-  ignore: true,
   fn: async () => {
     await inLoop(async () => {
       const inner = createTask(() => sleep(10));
