@@ -52,11 +52,20 @@ let setStore: (queue: Queue<unknown>, store: Store<unknown>) => void;
  * is empty; the `Nowait` forms throw {@linkcode QueueFull} and
  * {@linkcode QueueEmpty} instead. Waiting getters and putters are served
  * FIFO, and what a woken one is owed is kept for it: a getter is promised an
- * item (a task that comes later cannot take the last one first) and takes
- * the front item when its task resumes; a putter is granted a slot. Items
- * leave in queue order, and nothing is lost or duplicated: a getter
- * cancelled before it resumed passes its claim to the next getter, and a
- * `put()` that throws `CancelledError` did not put its item. `taskDone()`
+ * item (a task that comes later cannot take it first) and takes the front
+ * item when its task resumes; a putter is granted a slot. Items leave in
+ * queue order, and nothing is lost or duplicated: a getter cancelled before
+ * it resumed passes its claim to the next getter (with none waiting, the
+ * item stays first in the queue), and a `put()` that throws
+ * `CancelledError` did not put its item.
+ *
+ * One difference from asyncio: an item promised to a waiting getter has
+ * left the queue at once, for `qsize()` and for `maxsize` too (as a Go
+ * channel or a trio memory channel hands it over), where asyncio keeps it
+ * in the queue until the getter's task runs. So with getters waiting, a
+ * `put()` does not wait for them to run; and if such a getter is cancelled
+ * with no other getter waiting, its item returns to the queue, which may
+ * then briefly hold more than `maxsize` items. `taskDone()`
  * and `join()` track processing; `shutdown()` (Python 3.13) ends the queue.
  * Queues are async-iterable: `for await (const item of queue)` gets items
  * until the queue is shut down and empty.
@@ -91,8 +100,9 @@ export class Queue<T> implements AsyncIterable<T> {
   readonly #limit: number;
   #store: Store<T> = new RingBuffer<T>();
   // Items in the store promised to woken getters whose tasks have not
-  // resumed (each takes the front item when it does), and slots granted to
-  // woken putters whose tasks have not resumed.
+  // resumed (each takes the front item when it does): they have left the
+  // queue for qsize() and maxsize. And slots granted to woken putters whose
+  // tasks have not resumed: they count toward maxsize.
   #claims = 0;
   #reserved = 0;
   #unfinished = 0;
@@ -128,10 +138,11 @@ export class Queue<T> implements AsyncIterable<T> {
           // Only after shutdown(true), which dropped the claimed items.
           throw new QueueShutDown("Cannot get item: queue was shut down immediately");
         }
-        const item = this.#store.take();
-        this.#grantSlots();
-        return item;
+        return this.#store.take();
       },
+      // The item stays in its place and goes to the next getter if one
+      // waits; if none does, it is back in the queue, even when that briefly
+      // makes more than maxsize items.
       abandoned: (): void => {
         this.#claims--;
         this.#wakeGetters();
@@ -147,9 +158,9 @@ export class Queue<T> implements AsyncIterable<T> {
         }
         try {
           this.#deposit(waiter.payload as T);
-        } catch (err) {
+        } finally {
+          // The slot is free again if the item went to a getter (or failed).
           this.#grantSlots();
-          throw err;
         }
         this.#unfinished++;
       },
@@ -167,10 +178,10 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * The number of items `get()` can take now. Equivalent to `Queue.qsize()`,
-   * except that items promised to waiting getters whose tasks have not
-   * resumed yet are not counted (asyncio counts them, though its
-   * `get_nowait()` then takes them from the getter).
+   * The number of items in the queue, which `get()` can take now.
+   * Equivalent to `Queue.qsize()`, except that items already promised to
+   * waiting getters whose tasks have not resumed yet are not counted
+   * (asyncio counts them until those tasks run).
    */
   qsize(): number {
     const available = this.#store.length - this.#claims;
@@ -183,13 +194,12 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Whether `putNowait()` would throw {@linkcode QueueFull}. Equivalent to
-   * `Queue.full()`; besides the items in the queue (promised ones too), it
-   * counts slots granted to putters whose tasks have not resumed yet. Never
-   * true without a `maxsize`.
+   * Whether `putNowait()` would throw {@linkcode QueueFull}: `qsize()` plus
+   * the slots granted to putters whose tasks have not resumed yet reach
+   * `maxsize`. Equivalent to `Queue.full()`. Never true without a `maxsize`.
    */
   full(): boolean {
-    return this.#store.length + this.#reserved >= this.#limit;
+    return this.#store.length - this.#claims + this.#reserved >= this.#limit;
   }
 
   /**
@@ -217,7 +227,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (this.#phase !== OPEN) {
       return Promise.reject(new QueueShutDown("Cannot put item: queue is shut down"));
     }
-    if (this.#store.length + this.#reserved < this.#limit) {
+    if (this.#store.length - this.#claims + this.#reserved < this.#limit) {
       try {
         this.#deposit(item);
       } catch (err) {
@@ -248,7 +258,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   putNowait(item: T): void {
     if (this.#phase !== OPEN) throw new QueueShutDown("Cannot put item: queue is shut down");
-    if (this.#store.length + this.#reserved >= this.#limit) {
+    if (this.#store.length - this.#claims + this.#reserved >= this.#limit) {
       throw new QueueFull(`Cannot put item: queue is full (maxsize ${this.#maxsize})`);
     }
     this.#deposit(item);
@@ -505,7 +515,7 @@ export class Queue<T> implements AsyncIterable<T> {
   #grantSlots(): void {
     const putters = this.#putters;
     while (
-      putters.size > 0 && this.#store.length + this.#reserved < this.#limit
+      putters.size > 0 && this.#store.length - this.#claims + this.#reserved < this.#limit
     ) {
       this.#reserved++;
       putters.wakeFirst(undefined);

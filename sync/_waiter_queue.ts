@@ -256,13 +256,17 @@ class WaiterReaction<T> extends ThenReaction<T> {
 
   protected override _invoke(): void {
     const waiter = this.#waiter;
-    if (this._resumeAwaiter()) {
-      // The task receives a cancellation instead of what it was handed.
+    // A pending cancellation of the task is delivered instead of what the
+    // waiter was handed, which is passed on.
+    const cancel = this._resumeAwaiter();
+    if (cancel !== null) {
       try {
         waiter._refuse();
       } catch (exception) {
         report(waiter, exception);
       }
+      // The wait's own cancellation wins: it carries the first message.
+      this._reject(waiter.cancelled() ? errorOf(waiter) : cancel);
       return;
     }
     if (waiter._where === HANDED) waiter._deliver();
@@ -276,6 +280,16 @@ class WaiterReaction<T> extends ThenReaction<T> {
     }
     this._fulfill(value);
   }
+}
+
+// What a cancelled or failed waiter's result() throws.
+function errorOf(waiter: Waiter<unknown>): unknown {
+  try {
+    waiter.result();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
 }
 
 function report(waiter: Waiter<unknown>, exception: unknown): void {
