@@ -7,7 +7,21 @@
 import { Heap } from "./_stores.ts";
 import { Queue, type QueueOptions, useStore } from "./queue.ts";
 
-/** Options of {@linkcode PriorityQueue}. */
+/**
+ * Options of {@linkcode PriorityQueue}.
+ *
+ * @example
+ * ```ts
+ * import { PriorityQueue, type PriorityQueueOptions } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const newestFirst: PriorityQueueOptions<Date> = { compare: (a, b) => b.getTime() - a.getTime() };
+ * const queue = new PriorityQueue(newestFirst);
+ * queue.putNowait(new Date(1));
+ * queue.putNowait(new Date(2));
+ * assert.equal(queue.getNowait().getTime(), 2);
+ * ```
+ */
 export interface PriorityQueueOptions<T> extends QueueOptions {
   /**
    * Orders the items: negative when `a` comes out before `b`, positive when

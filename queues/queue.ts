@@ -8,7 +8,19 @@ import { LoopBinding, type Waiter, WaiterQueue } from "../sync/waiting.ts";
 import { RingBuffer, type Store } from "./_stores.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./exceptions.ts";
 
-/** Options of {@linkcode Queue}. Equivalent to the keyword arguments of Python's `Queue`. */
+/**
+ * Options of {@linkcode Queue}. Equivalent to the keyword arguments of
+ * Python's `Queue`.
+ *
+ * @example
+ * ```ts
+ * import { Queue, type QueueOptions } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const options: QueueOptions = { maxsize: 10 };
+ * assert.equal(new Queue(options).maxsize, 10);
+ * ```
+ */
 export interface QueueOptions {
   /**
    * How many items the queue holds before `put()` waits; 0 or less (the
@@ -17,7 +29,20 @@ export interface QueueOptions {
   maxsize?: number;
 }
 
-/** A snapshot of a {@linkcode Queue}'s state, from `statistics()`. */
+/**
+ * A snapshot of a {@linkcode Queue}'s state, from `statistics()`.
+ *
+ * @example
+ * ```ts
+ * import { Queue, type QueueStatistics } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue<string>();
+ * queue.putNowait("job");
+ * const stats: QueueStatistics = queue.statistics();
+ * assert.equal(stats.unfinishedTasks, 1);
+ * ```
+ */
 export interface QueueStatistics {
   /** Items in the queue (`qsize()`). */
   qsize: number;

@@ -38,6 +38,17 @@ export class BrokenBarrierError extends RuntimeError {
  * `filling` (tasks arrive), `draining` (the last one arrived and the waiting
  * tasks are leaving), `resetting` (`reset()` was called while tasks were
  * inside; they leave with `BrokenBarrierError`), `broken` (`abort()`).
+ *
+ * @example
+ * ```ts
+ * import { Barrier, type BarrierState } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const barrier = new Barrier(2);
+ * barrier.abort();
+ * const state: BarrierState = barrier.state;
+ * assert.equal(state, "broken");
+ * ```
  */
 export type BarrierState = "filling" | "draining" | "resetting" | "broken";
 

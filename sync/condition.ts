@@ -10,7 +10,18 @@ import { checkCount, describe, fnTypeError } from "./_checks.ts";
 import { Lock } from "./lock.ts";
 import type { Permit } from "./permit.ts";
 
-/** A snapshot of a {@linkcode Condition}'s state, from `statistics()`. */
+/**
+ * A snapshot of a {@linkcode Condition}'s state, from `statistics()`.
+ *
+ * @example
+ * ```ts
+ * import { Condition, type ConditionStatistics } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const stats: ConditionStatistics = new Condition().statistics();
+ * assert.equal(stats.waiters + stats.lockWaiters, 0);
+ * ```
+ */
 export interface ConditionStatistics {
   /** Whether the underlying lock is held. */
   locked: boolean;

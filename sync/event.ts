@@ -6,7 +6,20 @@
  */
 import { LoopBinding, WaiterQueue } from "./_waiter_queue.ts";
 
-/** A snapshot of an {@linkcode Event}'s state, from `statistics()`. */
+/**
+ * A snapshot of an {@linkcode Event}'s state, from `statistics()`.
+ *
+ * @example
+ * ```ts
+ * import { Event, type EventStatistics } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const event = new Event();
+ * event.set();
+ * const stats: EventStatistics = event.statistics();
+ * assert.ok(stats.set);
+ * ```
+ */
 export interface EventStatistics {
   /** Whether the flag is set. */
   set: boolean;

@@ -10,7 +10,19 @@ import { OncePermit } from "./_permit.ts";
 import { fnTypeError } from "./_checks.ts";
 import type { Permit } from "./permit.ts";
 
-/** A snapshot of a {@linkcode Lock}'s state, from `statistics()`. */
+/**
+ * A snapshot of a {@linkcode Lock}'s state, from `statistics()` (trio's
+ * `statistics()`, instead of parsing `toString()`).
+ *
+ * @example
+ * ```ts
+ * import { Lock, type LockStatistics } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const stats: LockStatistics = new Lock().statistics();
+ * assert.equal(stats.waiters, 0);
+ * ```
+ */
 export interface LockStatistics {
   /** Whether the lock is held. */
   locked: boolean;

@@ -9,7 +9,18 @@ import { OncePermit } from "./_permit.ts";
 import { checkCount, fnTypeError } from "./_checks.ts";
 import type { Permit } from "./permit.ts";
 
-/** A snapshot of a {@linkcode Semaphore}'s state, from `statistics()`. */
+/**
+ * A snapshot of a {@linkcode Semaphore}'s state, from `statistics()`.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore, type SemaphoreStatistics } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const stats: SemaphoreStatistics = new Semaphore(2).statistics();
+ * assert.equal(stats.value, 2);
+ * ```
+ */
 export interface SemaphoreStatistics {
   /** How many permits are free. */
   value: number;
