@@ -128,7 +128,6 @@ export class Waiter<T> extends Future<T> {
   readonly payload: unknown;
   readonly #queue: WaiterQueue<T>;
   #reaction: WaiterReaction<unknown> | null = null;
-  #scheduled = false;
 
   /** Creates a waiter of `queue`; only {@linkcode WaiterQueue.park} does. */
   constructor(queue: WaiterQueue<T>, bound: BoundLoop, payload: unknown) {
@@ -175,9 +174,13 @@ export class Waiter<T> extends Future<T> {
    */
   override cancel(msg?: string): boolean {
     if (!super.cancel(msg)) return false;
-    if (this._where === WAITING) this.#queue._unlinkWaiting(this);
-    else if (this._where === HANDED) this.#queue._refuse(this);
-    this.#schedule();
+    if (this._where === WAITING) {
+      this.#queue._unlinkWaiting(this);
+      this.#schedule();
+    } else if (this._where === HANDED) {
+      // Its reaction is scheduled already (a handed waiter has one).
+      this.#queue._refuse(this);
+    }
     return true;
   }
 
@@ -230,11 +233,11 @@ export class Waiter<T> extends Future<T> {
     }
   }
 
+  // Schedules the reaction, if any; each waiter does so once, when it
+  // leaves the waiting list.
   #schedule(): void {
     const reaction = this.#reaction;
-    if (reaction === null || this.#scheduled) return;
-    this.#scheduled = true;
-    this.getLoop()[SCHEDULE](reaction);
+    if (reaction !== null) this.getLoop()[SCHEDULE](reaction);
   }
 }
 
