@@ -7,9 +7,9 @@
  *
  * - **Fairness.** Waiters are woken strictly in arrival order. A wake-up
  *   hands the resource itself to the woken waiter (lock ownership, a
- *   semaphore permit, a queue item, a free queue slot), so a task that
- *   arrives between the wake-up and the woken task's resumption finds
- *   nothing free and queues behind. (asyncio gets the same order by making
+ *   semaphore permit, a claim on a queue item, a free queue slot), so a
+ *   task that arrives between the wake-up and the woken task's resumption
+ *   finds nothing free and queues behind. (asyncio gets the same order by making
  *   newcomers wait while a woken waiter is still in its list.)
  * - **Cancellation before the wake-up.** A waiter is a loop future; when its
  *   task is cancelled, `Task.cancel()` cancels it, and its `cancel()` unlinks
@@ -40,6 +40,10 @@
  *   and bind to the running loop at their first wait ({@linkcode LoopBinding},
  *   asyncio's `_LoopBoundMixin`); waits from another loop then fail. Fast
  *   paths that need no waiter never touch the loop.
+ * - **Limit.** A task blocked in `Promise.all` over a waiter and a future
+ *   that already settled is cancelled through `detachReactions`, which only
+ *   sees a future's own reactions: the cancellation reaches it when the
+ *   waiter is woken (the value then passes on), not at once.
  *
  * @module
  */
