@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LoopBinding, type Waiter, WaiterQueue } from "../sync/waiting.ts";
+import { LoopBinding, type Waiter, WaiterQueue } from "../sync/waiter_queue.ts";
 import { RingBuffer, type Store } from "./_stores.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./exceptions.ts";
 

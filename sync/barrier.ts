@@ -5,7 +5,7 @@
  * @module
  */
 import { RuntimeError } from "../loop/exceptions.ts";
-import { LoopBinding, WaiterQueue } from "./_waiter_queue.ts";
+import { LoopBinding, WaiterQueue } from "./waiter_queue.ts";
 import { checkCount } from "./_checks.ts";
 
 /**

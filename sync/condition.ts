@@ -5,7 +5,7 @@
  * @module
  */
 import { CancelledError, RuntimeError } from "../loop/exceptions.ts";
-import { LoopBinding, WaiterQueue } from "./_waiter_queue.ts";
+import { LoopBinding, WaiterQueue } from "./waiter_queue.ts";
 import { checkCount, describe, fnTypeError } from "./_checks.ts";
 import { Lock } from "./lock.ts";
 import type { Permit } from "./permit.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LoopBinding, WaiterQueue } from "./_waiter_queue.ts";
+import { LoopBinding, WaiterQueue } from "./waiter_queue.ts";
 
 /**
  * A snapshot of an {@linkcode Event}'s state, from `statistics()`.

@@ -5,7 +5,7 @@
  * @module
  */
 import { RuntimeError } from "../loop/exceptions.ts";
-import { LoopBinding, type Waiter, type WaiterHooks, WaiterQueue } from "./_waiter_queue.ts";
+import { LoopBinding, type Waiter, type WaiterHooks, WaiterQueue } from "./waiter_queue.ts";
 import { OncePermit } from "./_permit.ts";
 import { fnTypeError } from "./_checks.ts";
 import type { Permit } from "./permit.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LoopBinding, type Waiter, type WaiterHooks, WaiterQueue } from "./_waiter_queue.ts";
+import { LoopBinding, type Waiter, type WaiterHooks, WaiterQueue } from "./waiter_queue.ts";
 import { OncePermit } from "./_permit.ts";
 import { checkCount, fnTypeError } from "./_checks.ts";
 import type { Permit } from "./permit.ts";

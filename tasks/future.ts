@@ -46,11 +46,13 @@ const STATE_NAMES = ["PENDING", "FINISHED", "FINISHED", "CANCELLED"] as const;
  * from there.
  */
 export interface Awaiter {
-  /**
-   * The task awaits `future`, which is pending. Returns the suspension's
-   * epoch, or -1 when a pending cancellation must be delivered at once.
-   */
+  /** The task awaits `future`, which is pending. Returns the suspension's epoch. */
   _suspendOn(future: Future<unknown>): number;
+  /**
+   * The task's reaction on `future` is registered: a cancellation requested
+   * while the task ran cancels that future, as asyncio's step does.
+   */
+  _deliverPendingCancel(future: Future<unknown>): void;
   /**
    * The task yields for one iteration (`sleep(0)`): a suspension on no
    * future. Returns its epoch, or -1 when a pending cancellation must be
@@ -641,9 +643,6 @@ export class Future<T> implements PromiseLike<T> {
         ).then(onFulfilled, onRejected);
       }
       epoch = awaiter._suspendOn(this as Future<unknown>);
-      if (epoch < 0) {
-        return Promise.reject(awaiter._makeCancelledError()).then(onFulfilled, onRejected);
-      }
     }
     if (typeof onRejected === "function") this.#retrieved();
     const reaction = new Reaction<R1 | R2>(
@@ -654,6 +653,7 @@ export class Future<T> implements PromiseLike<T> {
       epoch,
     );
     this.#addEntry(reaction as ThenReaction<unknown>);
+    awaiter?._deliverPendingCancel(this as Future<unknown>);
     return reaction;
   }
 

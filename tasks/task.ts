@@ -417,15 +417,18 @@ export class Task<T> extends Future<T> implements Awaiter {
       return this.#epoch;
     }
     this.#settleDelivery();
-    if (this.#mustCancel) {
-      this.#mustCancel = false;
-      return -1;
-    }
     this.#suspend();
     this.#waiter = future;
     if (this.#weakRef === null && this.getLoop().getDebug()) this.#trackWeakly();
     if (this.getLoop().getDebug()) (this.#extra ??= newExtra()).suspendedAt = new Error().stack;
     return this.#epoch;
+  }
+
+  /** @internal See {@linkcode Awaiter._deliverPendingCancel}. */
+  _deliverPendingCancel(future: Future<unknown>): void {
+    if (this.#mustCancel && this.#waiter === future && future.cancel(this.#extra?.cancelMessage)) {
+      this.#mustCancel = false;
+    }
   }
 
   /** @internal See {@linkcode Awaiter._yield}. */

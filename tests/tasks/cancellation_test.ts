@@ -485,3 +485,19 @@ Deno.test("Task.cancel() reaches a task awaiting a future that other tasks also 
     assert.equal(shared.cancelled(), true);
   });
 });
+
+Deno.test("Task.cancel() requested while the task runs cancels the future it then awaits, as asyncio's step does", async () => {
+  await inLoop(async () => {
+    const fut = pending<void>();
+    const task = createTask(async () => {
+      currentTask()!.cancel("while running");
+      try {
+        await fut;
+      } catch (err) {
+        return [fut.cancelled(), (err as Error).message];
+      }
+      return "not cancelled";
+    });
+    assert.deepEqual(await task, [true, "while running"]);
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * The wait queue under every primitive of `sync/` and under the queues (via
- * `sync/waiting.ts`): one FIFO, cancellation-aware queue of waiting tasks,
+ * The wait queue under every primitive of `sync/` and under the queues: one
+ * FIFO, cancellation-aware queue of waiting tasks,
  * like trio's `ParkingLot` and tokio's batch semaphore.
  *
  * Design note.
@@ -153,13 +153,13 @@ export class Waiter<T> extends Future<T> {
     const awaiter = frameStorage.getStore() as Awaiter | undefined;
     let epoch = 0;
     if (awaiter !== undefined) {
-      epoch = awaiter._suspendOn(this as Future<unknown>);
-      if (epoch < 0) {
+      if (awaiter._takePendingCancel()) {
         // The task was cancelled before it got to wait: withdraw the waiter,
         // as asyncio cancels the future the task would have waited on.
         this.cancel();
         return Promise.reject(awaiter._makeCancelledError()).then(onFulfilled, onRejected);
       }
+      epoch = awaiter._suspendOn(this as Future<unknown>);
     }
     const reaction = new WaiterReaction<R1 | R2>(
       this as Waiter<unknown>,
