@@ -57,6 +57,16 @@ const MAX_DRAIN_TURNS = 64;
 
 const hostTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
+// A loop dropped without close() (Python's ResourceWarning "unclosed event
+// loop"), reported in debug mode. The record is updated by setDebug().
+interface LoopRecord {
+  description: string;
+  debug: boolean;
+}
+const unclosedLoops = new FinalizationRegistry<LoopRecord>((record) => {
+  if (record.debug) logger.warn(`Unclosed event loop ${record.description}: call close()`);
+});
+
 /**
  * The platform-free event loop, on top of the host's event loop. Equivalent
  * to Python's `asyncio.BaseEventLoop` minus networking.
@@ -95,6 +105,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
   #wake: (() => void) | null = null;
   #sinceHostTurn = 0;
   #executorShutdownCalled = false;
+  readonly #record: LoopRecord;
   /** Seconds a callback may run before debug mode reports it as slow (0.1 as in asyncio). */
   slowCallbackDuration = 0.1;
 
@@ -103,6 +114,8 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
     this.#clock = options?.clock ?? new RealClock();
     this.#io = options?.ioDriver ?? new NullIoDriver();
     this.#debug = options?.debug ?? false;
+    this.#record = { description: `<${new.target.name}>`, debug: this.#debug };
+    unclosedLoops.register(this, this.#record, this);
   }
 
   // ----------------------------------------------------------------------
@@ -190,6 +203,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
     // Report the tasks left pending before `isClosed()` silences reports.
     dropPendingTasks(this);
     this.#closed = true;
+    unclosedLoops.unregister(this);
     this.#ready.clear();
     this.#timers.clear();
     this.#cancelledTimers = 0;
@@ -424,9 +438,15 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
     return this.#debug;
   }
 
-  /** Turns debug mode on or off (slow-callback warnings, creation stacks). */
+  /**
+   * Turns debug mode on or off: slow-callback warnings, creation stacks of
+   * handles, futures and tasks, the stack where each task suspended
+   * (`getStack()`), pending tasks reported when garbage-collected, and a
+   * warning for a loop dropped without `close()`.
+   */
   setDebug(enabled: boolean): void {
     this.#debug = Boolean(enabled);
+    this.#record.debug = this.#debug;
   }
 
   // ----------------------------------------------------------------------

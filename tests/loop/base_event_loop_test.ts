@@ -12,10 +12,12 @@ import {
   Future,
   getRunningLoop,
   Handle,
+  type Logger,
   NotImplementedError,
   ProactorEventLoop,
   RuntimeError,
   SelectorEventLoop,
+  setLogger,
   sleep,
   Task,
   type TaskFactory,
@@ -30,6 +32,7 @@ import {
   runOnce,
   withLoop,
 } from "./_helpers.ts";
+import { collectGarbage } from "../tasks/_task_helpers.ts";
 
 for (const [name, make] of LOOPS) {
   // ------------------------------------------------------------------
@@ -987,5 +990,29 @@ Deno.test("SelectorEventLoop() and ProactorEventLoop() take a debug option; with
     plain.close();
     debug.setDebug(false);
     debug.close();
+  }
+});
+
+Deno.test("BaseEventLoop dropped without close() is reported in debug mode only", async () => {
+  const warnings: string[] = [];
+  const capture: Logger = {
+    error: () => {},
+    warn: (m: string) => warnings.push(m),
+    debug: () => {},
+  };
+  const previous = setLogger(capture);
+  try {
+    (() => {
+      new SelectorEventLoop({ debug: true });
+      new SelectorEventLoop({ debug: false });
+      new SelectorEventLoop({ debug: true }).close();
+    })();
+    for (let i = 0; i < 200 && warnings.length === 0; i++) {
+      collectGarbage();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(warnings, ["Unclosed event loop <SelectorEventLoop>: call close()"]);
+  } finally {
+    setLogger(previous);
   }
 });
