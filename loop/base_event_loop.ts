@@ -106,6 +106,8 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
   #sinceHostTurn = 0;
   #executorShutdownCalled = false;
   readonly #record: LoopRecord;
+  // Handed to every future this loop creates (read, never kept).
+  readonly #futureOptions: { loop: AbstractEventLoop } = { loop: this };
   /** Seconds a callback may run before debug mode reports it as slow (0.1 as in asyncio). */
   slowCallbackDuration = 0.1;
 
@@ -323,7 +325,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
 
   /** A new future on this loop. Equivalent to `loop.create_future()`. */
   createFuture<T>(): Future<T> {
-    return new Future<T>({ loop: this });
+    return new Future<T>(this.#futureOptions);
   }
 
   /**

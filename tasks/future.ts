@@ -123,25 +123,31 @@ export abstract class ThenReaction<T> implements FutureChain<T>, Runnable {
   #onRejected: OnRejected;
   readonly #awaiter: Awaiter | undefined;
   readonly #epoch: number;
-  // The context snapshot `then()` was called in, for the caller's callbacks.
-  readonly #vars: VarMap;
+  // The context snapshot `then()` was called in, for the caller's callbacks
+  // (null when they are resolving functions the library made itself).
+  readonly #vars: VarMap | null;
   // PENDING_CHAIN, then CHAINED (#value is the Chain) or FULFILLED/REJECTED
   // (#value is the outcome, kept for a chain made later).
   #state = PENDING_CHAIN;
   #value: unknown = undefined;
 
-  /** Creates the reaction for one `then(onFulfilled, onRejected)` call. */
+  /**
+   * Creates the reaction for one `then(onFulfilled, onRejected)` call;
+   * `internal` when the callbacks are resolving functions the library made
+   * (no user code runs, so no context snapshot is taken).
+   */
   constructor(
     onFulfilled: OnFulfilled,
     onRejected: OnRejected,
     awaiter: Awaiter | undefined,
     epoch: number,
+    internal = false,
   ) {
     this.#onFulfilled = onFulfilled;
     this.#onRejected = onRejected;
     this.#awaiter = awaiter;
     this.#epoch = epoch;
-    this.#vars = currentVars();
+    this.#vars = internal ? null : currentVars();
   }
 
   /** Reactions are never cancelled; their future is. */

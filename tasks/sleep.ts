@@ -25,7 +25,7 @@ class YieldStep<T> extends ThenReaction<T> {
     epoch: number,
     value: unknown,
   ) {
-    super(resolve, reject, awaiter, epoch);
+    super(resolve, reject, awaiter, epoch, true);
     this.#value = value;
   }
 

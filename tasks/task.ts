@@ -419,8 +419,10 @@ export class Task<T> extends Future<T> implements Awaiter {
     this.#settleDelivery();
     this.#suspend();
     this.#waiter = future;
-    if (this.#weakRef === null && this.getLoop().getDebug()) this.#trackWeakly();
-    if (this.getLoop().getDebug()) (this.#extra ??= newExtra()).suspendedAt = new Error().stack;
+    if (this.getLoop().getDebug()) {
+      if (this.#weakRef === null) this.#trackWeakly();
+      (this.#extra ??= newExtra()).suspendedAt = new Error().stack;
+    }
     return this.#epoch;
   }
 
