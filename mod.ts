@@ -1,7 +1,8 @@
 /**
  * asyncio for Deno: Python's asyncio rebuilt in TypeScript. This module
  * exports everything, like `import asyncio`; each subsystem is also its own
- * export (`@aio/asyncio/loop`, `@aio/asyncio/tasks`, `@aio/asyncio/testing`).
+ * export (`@aio/asyncio/loop`, `@aio/asyncio/tasks`, `@aio/asyncio/transports`,
+ * `@aio/asyncio/testing`).
  *
  * ```ts
  * import { createTask, gather, run, sleep } from "@aio/asyncio";
@@ -21,3 +22,4 @@ export * from "./loop/mod.ts";
 export * from "./tasks/mod.ts";
 export * from "./sync/mod.ts";
 export * from "./queues/mod.ts";
+export * from "./transports/mod.ts";

@@ -1,0 +1,37 @@
+/**
+ * Transports and protocols: asyncio's callback layer for I/O. Equivalent to
+ * Python's `asyncio.transports`, `asyncio.protocols` and `asyncio.Server`.
+ *
+ * A protocol is a set of callbacks; the loop makes a transport for each
+ * connection and calls the protocol from its own iterations:
+ * `connectionMade`, `dataReceived`*, `eofReceived`, `connectionLost`.
+ * The loops' transports land with issue 5.
+ *
+ * ```ts
+ * import { Protocol, type BaseTransport, type Transport } from "@aio/asyncio/transports";
+ *
+ * class Echo extends Protocol {
+ *   #transport: Transport | null = null;
+ *   override connectionMade(transport: BaseTransport): void {
+ *     this.#transport = transport as Transport;
+ *   }
+ *   override dataReceived(data: Uint8Array): void {
+ *     this.#transport!.write(data);
+ *   }
+ * }
+ * new Echo();
+ * ```
+ *
+ * @module
+ */
+export type { BaseTransport } from "./base_transport.ts";
+export type { ReadTransport } from "./read_transport.ts";
+export type { WriteBufferLimits, WriteTransport } from "./write_transport.ts";
+export type { Transport } from "./transport.ts";
+export type { DatagramTransport } from "./datagram_transport.ts";
+export type { SubprocessTransport } from "./subprocess_transport.ts";
+export { BaseProtocol } from "./base_protocol.ts";
+export { Protocol } from "./protocol.ts";
+export { BufferedProtocol } from "./buffered_protocol.ts";
+export { DatagramProtocol } from "./datagram_protocol.ts";
+export { SubprocessProtocol } from "./subprocess_protocol.ts";
