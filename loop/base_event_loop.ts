@@ -503,7 +503,12 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  createConnection(): Promise<[unknown, unknown]> {
+  createConnection(
+    _protocolFactory: () => unknown,
+    _host?: string | null,
+    _port?: number | null,
+    _options?: Record<string, unknown>,
+  ): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("createConnection", TRANSPORTS));
   }
 
@@ -512,7 +517,12 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  createServer(): Promise<unknown> {
+  createServer(
+    _protocolFactory: () => unknown,
+    _host?: string | string[] | null,
+    _port?: number | null,
+    _options?: Record<string, unknown>,
+  ): Promise<unknown> {
     return Promise.reject(notYet("createServer", TRANSPORTS));
   }
 
@@ -899,7 +909,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
   }
 }
 
-const TRANSPORTS = "the transports issue (TCP, Unix sockets, pipes)";
+const TRANSPORTS = "issue 5, transports (TCP, Unix sockets, pipes)";
 
 function notYet(method: string, area: string): NotImplementedError {
   return new NotImplementedError(

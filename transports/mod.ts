@@ -5,7 +5,9 @@
  * A protocol is a set of callbacks; the loop makes a transport for each
  * connection and calls the protocol from its own iterations:
  * `connectionMade`, `dataReceived`*, `eofReceived`, `connectionLost`.
- * The loops' transports land with issue 5.
+ * `ProactorEventLoop.createConnection()` and `createServer()` make TCP
+ * transports; Unix sockets, pipes, UDP and the selector loop's transports
+ * land later (issue 5).
  *
  * ```ts
  * import { Protocol, type BaseTransport, type Transport } from "@aio/asyncio/transports";
@@ -35,3 +37,6 @@ export { Protocol } from "./protocol.ts";
 export { BufferedProtocol } from "./buffered_protocol.ts";
 export { DatagramProtocol } from "./datagram_protocol.ts";
 export { SubprocessProtocol } from "./subprocess_protocol.ts";
+export type { Closable, ProactorIo } from "./proactor_io.ts";
+export { Server, type ServerInit, TransportSocket } from "./server.ts";
+export type { CreateConnectionOptions, CreateServerOptions } from "./tcp.ts";

@@ -1,0 +1,114 @@
+/**
+ * Shared helpers of the transport tests: a recording protocol and a runner
+ * for a fresh `ProactorEventLoop`.
+ *
+ * @module
+ */
+import { type ExceptionContext, ProactorEventLoop } from "../../loop/mod.ts";
+import type { Future } from "../../tasks/future.ts";
+import { type BaseTransport, Protocol, type Transport } from "../../transports/mod.ts";
+
+/** Runs `main` on a fresh proactor loop, closes the loop, and returns what `main` returned. */
+export async function onProactor<T>(
+  main: (loop: ProactorEventLoop) => Promise<T>,
+  errors: ExceptionContext[] = [],
+): Promise<T> {
+  const loop = new ProactorEventLoop();
+  loop.setExceptionHandler((_loop, context) => {
+    errors.push(context);
+  });
+  try {
+    return await loop.runUntilComplete(() => main(loop));
+  } finally {
+    loop.close();
+  }
+}
+
+/** A protocol that records its callbacks and lets tests wait for them. */
+export class Recorder extends Protocol {
+  readonly events: string[] = [];
+  readonly chunks: Uint8Array[] = [];
+  transport: Transport | null = null;
+  lostWith: unknown = undefined;
+  lostCount = 0;
+  keepOpenOnEof = false;
+  readonly made: Future<void>;
+  readonly eof: Future<void>;
+  readonly lost: Future<void>;
+  #wanted = 0;
+  #dataWaiter: Future<void> | null = null;
+
+  constructor(loop: ProactorEventLoop) {
+    super();
+    this.made = loop.createFuture<void>();
+    this.eof = loop.createFuture<void>();
+    this.lost = loop.createFuture<void>();
+  }
+
+  override connectionMade(transport: BaseTransport): void {
+    this.events.push("made");
+    this.transport = transport as Transport;
+    this.made.setResult(undefined);
+  }
+
+  override dataReceived(data: Uint8Array): void {
+    if (this.events.at(-1) !== "data") this.events.push("data");
+    this.chunks.push(data.slice());
+    if (this.#dataWaiter !== null && this.received >= this.#wanted) {
+      this.#dataWaiter.setResult(undefined);
+      this.#dataWaiter = null;
+    }
+  }
+
+  override eofReceived(): boolean {
+    this.events.push("eof");
+    this.eof.setResult(undefined);
+    return this.keepOpenOnEof;
+  }
+
+  override connectionLost(err: unknown): void {
+    this.events.push("lost");
+    this.lostCount++;
+    this.lostWith = err;
+    if (!this.lost.done()) this.lost.setResult(undefined);
+  }
+
+  /** Bytes received so far. */
+  get received(): number {
+    return this.chunks.reduce((n, c) => n + c.length, 0);
+  }
+
+  /** The received bytes as text. */
+  text(): string {
+    return this.chunks.map((c) => new TextDecoder().decode(c)).join("");
+  }
+
+  /** Resolves once at least `n` bytes were received. */
+  async waitFor(n: number, loop: ProactorEventLoop): Promise<void> {
+    if (this.received >= n) return;
+    this.#wanted = n;
+    this.#dataWaiter = loop.createFuture<void>();
+    await this.#dataWaiter;
+  }
+}
+
+/** A protocol that writes back what it receives. */
+export class Echo extends Recorder {
+  override dataReceived(data: Uint8Array): void {
+    super.dataReceived(data);
+    this.transport!.write(data);
+  }
+}
+
+/** `[host, port]` of a server's first socket. */
+export function addressOf(server: { sockets: readonly { getsockname(): [string, number] }[] }): [
+  string,
+  number,
+] {
+  return server.sockets[0].getsockname();
+}
+
+/** UTF-8 bytes of `s`. */
+export function bytes(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}

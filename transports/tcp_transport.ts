@@ -1,0 +1,546 @@
+/**
+ * The TCP transport of the completion-based loop (`ProactorEventLoop`), over
+ * a `Deno.TcpConn`. Equivalent to Python's `_ProactorSocketTransport`.
+ *
+ * How it works (also in `docs/architecture.md`, "Transports"):
+ * - **One read in flight**, into the unused tail of a 512 KiB slab, at most
+ *   256 KiB at a time. `dataReceived` gets a `subarray` view of the slab.
+ *   The slab rule: a byte handed to the protocol is never written again, so
+ *   a protocol may keep its views; the next read goes after it, and a fresh
+ *   slab is allocated when the tail is shorter than 64 KiB. A
+ *   `BufferedProtocol` is read into directly (its `getBuffer()`).
+ * - **Writes** are copied into a queue and written by one `conn.write` at a
+ *   time, looping over partial writes; buffered bytes above the high-water
+ *   mark call `pauseWriting()`, draining to the low-water mark calls
+ *   `resumeWriting()`.
+ * - **Callbacks** reach the protocol only from loop callbacks: every Deno
+ *   promise settles into `loop.callSoon`, never into the protocol directly.
+ *   Order: `connectionMade`, `dataReceived`*, `eofReceived`,
+ *   `connectionLost(err | null)` exactly once.
+ * - **Errors** of Deno operations become `connectionLost(err)`; errors
+ *   after a local close (`BadResource`, `Interrupted`) are expected and
+ *   dropped. No promise is left without a rejection handler.
+ *
+ * @module
+ */
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { RuntimeError } from "../loop/exceptions.ts";
+import { logger } from "../loop/logger.ts";
+import type { Future } from "../tasks/future.ts";
+import type { BaseProtocol } from "./base_protocol.ts";
+import { BufferedProtocol } from "./buffered_protocol.ts";
+import type { Protocol } from "./protocol.ts";
+import type { ProactorIo } from "./proactor_io.ts";
+import type { Transport } from "./transport.ts";
+import type { WriteBufferLimits } from "./write_transport.ts";
+
+const SLAB_SIZE = 512 * 1024;
+const MAX_READ = 256 * 1024;
+const MIN_TAIL = 64 * 1024;
+// Queued chunks smaller than this are joined into one conn.write.
+const JOIN_LIMIT = 64 * 1024;
+const DEFAULT_HIGH = 64 * 1024;
+// asyncio's threshold for warning about writes to a lost connection.
+const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
+
+/** What a transport tells its server (the server counts its clients). */
+export interface ServerLink {
+  /** The transport is open and serving a client. */
+  attach(transport: ProactorTcpTransport): void;
+  /** The transport's `connectionLost` ran. */
+  detach(transport: ProactorTcpTransport): void;
+}
+
+/** Options of {@linkcode ProactorTcpTransport}. */
+export interface ProactorTcpTransportOptions {
+  /** Resolved (with undefined) after `connectionMade` ran. */
+  waiter?: Future<void>;
+  /** The server that accepted the connection. */
+  server?: ServerLink;
+  /** Extra information (`getExtraInfo`) beside peername and sockname. */
+  extra?: Record<string, unknown>;
+}
+
+type PendingRead = { kind: "data"; n: number; buf: Uint8Array } | { kind: "eof" };
+
+/**
+ * A TCP connection of the proactor loop. Made by `createConnection` and
+ * servers, never by users directly.
+ */
+export class ProactorTcpTransport implements Transport {
+  readonly #loop: AbstractEventLoop;
+  readonly #io: ProactorIo;
+  readonly #conn: Deno.TcpConn;
+  #protocol: BaseProtocol;
+  #buffered: boolean;
+  readonly #server: ServerLink | undefined;
+  readonly #extra: Record<string, unknown>;
+  // Reading.
+  #slab: Uint8Array = new Uint8Array(0);
+  #slabUsed = 0;
+  #reading = false; // a conn.read is in flight
+  #paused = false;
+  #eof = false;
+  #pending: PendingRead | null = null;
+  // Writing.
+  readonly #queue: Uint8Array[] = [];
+  #bufferSize = 0;
+  #writing = false; // a conn.write is in flight
+  #eofWritten = false;
+  #high = DEFAULT_HIGH;
+  #low = DEFAULT_HIGH / 4;
+  #protocolPaused = false;
+  // Closing.
+  #closing = false;
+  #connLost = 0; // > 0 once connectionLost is scheduled
+  #lostCalled = false;
+  #connClosed = false;
+
+  /** Wraps `conn` (already connected) and schedules `connectionMade`. */
+  constructor(
+    loop: AbstractEventLoop,
+    io: ProactorIo,
+    conn: Deno.TcpConn,
+    protocol: BaseProtocol,
+    options?: ProactorTcpTransportOptions,
+  ) {
+    this.#loop = loop;
+    this.#io = io;
+    this.#conn = conn;
+    this.#protocol = protocol;
+    this.#buffered = protocol instanceof BufferedProtocol;
+    this.#server = options?.server;
+    // Deno leaves Nagle on (44 ms stalls on small writes); asyncio turns it off.
+    conn.setNoDelay(true);
+    io.track(conn);
+    const local = conn.localAddr;
+    const remote = conn.remoteAddr;
+    this.#extra = {
+      ...options?.extra,
+      sockname: [local.hostname, local.port],
+      peername: [remote.hostname, remote.port],
+    };
+    this.#server?.attach(this);
+    loop.callSoon(() => this.#connectionMade(options?.waiter));
+  }
+
+  // ----------------------------------------------------------------------
+  // BaseTransport.
+
+  /** `"peername"`, `"sockname"` (`[host, port]`), or `defaultValue`. */
+  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+    return Object.hasOwn(this.#extra, name) ? this.#extra[name] : defaultValue;
+  }
+
+  /** Whether `close()` or `abort()` was called, or the connection was lost. */
+  isClosing(): boolean {
+    return this.#closing;
+  }
+
+  /** Stops reading; sends what is buffered, then closes and calls `connectionLost(null)`. */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#pending = null;
+    if (!this.#writing && this.#queue.length === 0) {
+      this.#connLost++;
+      this.#loop.callSoon(() => this.#callConnectionLost(null));
+    }
+  }
+
+  /** Replaces the protocol; the next read uses its kind (buffered or not). */
+  setProtocol(protocol: BaseProtocol): void {
+    this.#protocol = protocol;
+    this.#buffered = protocol instanceof BufferedProtocol;
+  }
+
+  /** The current protocol. */
+  getProtocol(): BaseProtocol {
+    return this.#protocol;
+  }
+
+  // ----------------------------------------------------------------------
+  // ReadTransport.
+
+  /** Whether data is being delivered (not paused, not closing). */
+  isReading(): boolean {
+    return !this.#paused && !this.#closing;
+  }
+
+  /** Holds back data until `resumeReading()`; a read already in flight completes into a hold. */
+  pauseReading(): void {
+    if (this.#closing || this.#paused) return;
+    this.#paused = true;
+  }
+
+  /** Delivers held data (in a loop callback) and reads again. */
+  resumeReading(): void {
+    if (this.#closing || !this.#paused) return;
+    this.#paused = false;
+    const pending = this.#pending;
+    if (pending !== null) {
+      this.#pending = null;
+      this.#loop.callSoon(() => this.#deliver(pending));
+    } else {
+      this.#startRead();
+    }
+  }
+
+  // ----------------------------------------------------------------------
+  // WriteTransport.
+
+  /**
+   * Sets the water marks (see `WriteTransport.setWriteBufferLimits`).
+   *
+   * @throws {RangeError} Unless `high >= low >= 0`.
+   */
+  setWriteBufferLimits(limits?: WriteBufferLimits): void {
+    let high = limits?.high;
+    let low = limits?.low;
+    if (high === undefined) high = low === undefined ? DEFAULT_HIGH : 4 * low;
+    if (low === undefined) low = Math.floor(high / 4);
+    if (!(high >= low && low >= 0)) {
+      throw new RangeError(
+        `Cannot set write buffer limits as 'high' (${high}) must be >= 'low' (${low}) must be >= 0`,
+      );
+    }
+    this.#high = high;
+    this.#low = low;
+    this.#maybePauseProtocol();
+  }
+
+  /** `[low, high]`. */
+  getWriteBufferLimits(): [low: number, high: number] {
+    return [this.#low, this.#high];
+  }
+
+  /** Bytes queued or being written. */
+  getWriteBufferSize(): number {
+    return this.#bufferSize;
+  }
+
+  /**
+   * Queues a copy of `data` and starts writing.
+   *
+   * @throws {TypeError} `data` is not a `Uint8Array`.
+   * @throws {RuntimeError} `writeEof()` was called.
+   */
+  write(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot write as 'data' must be a Uint8Array: received ${
+          data === null ? "null" : typeof data
+        }`,
+      );
+    }
+    if (this.#eofWritten) throw new RuntimeError("Cannot write: writeEof() was called");
+    if (this.#connLost > 0) {
+      if (this.#connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+        logger.warn("Cannot write: the connection is lost (socket.send() raised exception)");
+      }
+      this.#connLost++;
+      return;
+    }
+    if (data.length === 0) return;
+    this.#queue.push(data.slice());
+    this.#bufferSize += data.length;
+    if (!this.#writing) this.#startWrite();
+    this.#maybePauseProtocol();
+  }
+
+  /** Writes each buffer of `list`, in order. */
+  writelines(list: Iterable<Uint8Array>): void {
+    for (const data of list) this.write(data);
+  }
+
+  /** Half-closes after the buffered data is sent (`conn.closeWrite()`). */
+  writeEof(): void {
+    if (this.#closing || this.#eofWritten) return;
+    this.#eofWritten = true;
+    if (!this.#writing && this.#queue.length === 0) this.#closeWrite();
+  }
+
+  /** True: TCP supports half-close. */
+  canWriteEof(): boolean {
+    return true;
+  }
+
+  /** Closes now, dropping buffered data; `connectionLost(null)` follows. */
+  abort(): void {
+    this.#forceClose(null);
+  }
+
+  /** A readable form with the state and the peer. */
+  toString(): string {
+    const state = this.#lostCalled ? "closed" : this.#closing ? "closing" : "open";
+    const [host, port] = this.#extra.peername as [string, number];
+    return `<ProactorTcpTransport ${state} peer=${host}:${port} buffer=${this.#bufferSize}>`;
+  }
+
+  // ----------------------------------------------------------------------
+  // Reading.
+
+  #connectionMade(waiter: Future<void> | undefined): void {
+    if (this.#connLost > 0) {
+      if (waiter !== undefined && !waiter.done()) waiter.setResult(undefined);
+      return;
+    }
+    try {
+      this.#protocol.connectionMade(this);
+    } catch (err) {
+      // asyncio lets the error reach the waiter (createConnection fails) and closes.
+      if (waiter !== undefined && !waiter.done()) waiter.setException(err);
+      else {this.#loop.callExceptionHandler({
+          message: "Error in connectionMade()",
+          exception: err,
+        });}
+      this.#forceClose(err);
+      return;
+    }
+    if (waiter !== undefined && !waiter.done()) waiter.setResult(undefined);
+    this.#startRead();
+  }
+
+  #startRead(): void {
+    if (this.#reading || this.#paused || this.#closing || this.#eof) return;
+    let buf: Uint8Array;
+    if (this.#buffered) {
+      try {
+        buf = (this.#protocol as BufferedProtocol).getBuffer(-1);
+        if (!(buf instanceof Uint8Array) || buf.length === 0) {
+          throw new RuntimeError("Cannot read: getBuffer() returned an empty buffer");
+        }
+      } catch (err) {
+        this.#fatalError(err, "Fatal error: protocol.getBuffer() call failed.");
+        return;
+      }
+    } else {
+      if (this.#slab.length - this.#slabUsed < MIN_TAIL) {
+        this.#slab = new Uint8Array(SLAB_SIZE);
+        this.#slabUsed = 0;
+      }
+      const end = Math.min(this.#slab.length, this.#slabUsed + MAX_READ);
+      buf = this.#slab.subarray(this.#slabUsed, end);
+    }
+    this.#reading = true;
+    this.#io.begin();
+    this.#conn.read(buf).then(
+      (n) => this.#complete(() => this.#onRead(n, buf)),
+      (err) => this.#complete(() => this.#onReadError(err)),
+    );
+  }
+
+  // A Deno operation settled: hand its outcome to the loop, unless the loop
+  // is closed (then the driver closed the conn and nobody is listening).
+  #complete(callback: () => void): void {
+    this.#io.end();
+    if (this.#loop.isClosed()) return;
+    this.#loop.callSoon(callback);
+  }
+
+  #onRead(n: number | null, buf: Uint8Array): void {
+    this.#reading = false;
+    if (this.#closing) return;
+    const pending: PendingRead = n === null ? { kind: "eof" } : { kind: "data", n, buf };
+    if (n !== null && !this.#buffered) this.#slabUsed += n;
+    if (this.#paused) {
+      this.#pending = pending;
+      return;
+    }
+    this.#deliver(pending);
+  }
+
+  #deliver(pending: PendingRead): void {
+    if (this.#closing) return;
+    if (pending.kind === "eof") {
+      this.#eofReceived();
+      return;
+    }
+    try {
+      if (this.#buffered) (this.#protocol as BufferedProtocol).bufferUpdated(pending.n);
+      else (this.#protocol as Protocol).dataReceived(pending.buf.subarray(0, pending.n));
+    } catch (err) {
+      this.#fatalError(err, "Fatal error: protocol.dataReceived() call failed.");
+      return;
+    }
+    this.#startRead();
+  }
+
+  #eofReceived(): void {
+    this.#eof = true;
+    let keepOpen: boolean | void;
+    try {
+      keepOpen = (this.#protocol as Protocol).eofReceived();
+    } catch (err) {
+      this.#fatalError(err, "Error calling protocol.eofReceived()");
+      return;
+    }
+    if (keepOpen !== true) this.close();
+  }
+
+  #onReadError(err: unknown): void {
+    this.#reading = false;
+    if (this.#closing) return; // BadResource/Interrupted after our own close
+    this.#fatalError(err, "Fatal read error on socket transport");
+  }
+
+  // ----------------------------------------------------------------------
+  // Writing.
+
+  #startWrite(): void {
+    const queue = this.#queue;
+    let chunk = queue[0];
+    if (queue.length > 1 && chunk.length < JOIN_LIMIT) {
+      // Join small chunks into one write (fewer ops for many small writes).
+      let size = 0;
+      let count = 0;
+      while (count < queue.length && size + queue[count].length <= JOIN_LIMIT) {
+        size += queue[count++].length;
+      }
+      if (count > 1) {
+        chunk = new Uint8Array(size);
+        let offset = 0;
+        for (const part of queue.splice(0, count)) {
+          chunk.set(part, offset);
+          offset += part.length;
+        }
+        queue.unshift(chunk);
+      }
+    }
+    this.#writing = true;
+    this.#io.begin();
+    this.#conn.write(chunk).then(
+      (n) => this.#complete(() => this.#onWritten(n)),
+      (err) => this.#complete(() => this.#onWriteError(err)),
+    );
+  }
+
+  #onWritten(n: number): void {
+    this.#writing = false;
+    if (this.#connLost > 0 && this.#queue.length === 0) return; // aborted meanwhile
+    const chunk = this.#queue[0];
+    this.#bufferSize -= n;
+    if (n < chunk.length) this.#queue[0] = chunk.subarray(n);
+    else this.#queue.shift();
+    if (this.#queue.length > 0) {
+      this.#startWrite();
+    } else if (this.#closing) {
+      this.#connLost++;
+      this.#callConnectionLost(null);
+      return;
+    } else if (this.#eofWritten) {
+      this.#closeWrite();
+    }
+    this.#maybeResumeProtocol();
+  }
+
+  #onWriteError(err: unknown): void {
+    this.#writing = false;
+    if (this.#connLost > 0) return;
+    this.#fatalError(err, "Fatal write error on socket transport");
+  }
+
+  #closeWrite(): void {
+    this.#io.begin();
+    this.#conn.closeWrite().then(
+      () => this.#io.end(),
+      (err) => this.#complete(() => this.#onWriteError(err)),
+    );
+  }
+
+  #maybePauseProtocol(): void {
+    if (this.#bufferSize <= this.#high || this.#protocolPaused) return;
+    this.#protocolPaused = true;
+    try {
+      this.#protocol.pauseWriting();
+    } catch (err) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.pauseWriting() failed",
+        exception: err,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+  }
+
+  #maybeResumeProtocol(): void {
+    if (!this.#protocolPaused || this.#bufferSize > this.#low) return;
+    this.#protocolPaused = false;
+    try {
+      this.#protocol.resumeWriting();
+    } catch (err) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.resumeWriting() failed",
+        exception: err,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+  }
+
+  // ----------------------------------------------------------------------
+  // Closing.
+
+  #fatalError(err: unknown, message: string): void {
+    // Connection errors are the peer's doing: asyncio logs them only in debug mode.
+    if (!isConnectionError(err) || this.#loop.getDebug()) {
+      this.#loop.callExceptionHandler({
+        message,
+        exception: err,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+    this.#forceClose(err);
+  }
+
+  #forceClose(err: unknown | null): void {
+    if (this.#connLost > 0) return;
+    this.#queue.length = 0;
+    this.#bufferSize = 0;
+    this.#closing = true;
+    this.#pending = null;
+    this.#connLost++;
+    // Closing now interrupts the read and write in flight: nothing more is sent.
+    this.#closeConn();
+    this.#loop.callSoon(() => this.#callConnectionLost(err));
+  }
+
+  #callConnectionLost(err: unknown | null): void {
+    if (this.#lostCalled) return;
+    this.#lostCalled = true;
+    this.#closeConn();
+    try {
+      this.#protocol.connectionLost(err);
+    } catch (error) {
+      this.#loop.callExceptionHandler({
+        message: "Error in connectionLost()",
+        exception: error,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    } finally {
+      this.#server?.detach(this);
+    }
+  }
+
+  #closeConn(): void {
+    if (this.#connClosed) return;
+    this.#connClosed = true;
+    this.#io.untrack(this.#conn);
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the loop's driver (the loop closed first).
+    }
+  }
+}
+
+/** Whether `err` is a connection error of the peer's making (reset, broken pipe, ...). */
+function isConnectionError(err: unknown): boolean {
+  const errors = (globalThis as { Deno?: typeof Deno }).Deno?.errors;
+  if (errors === undefined) return false;
+  return err instanceof errors.ConnectionReset || err instanceof errors.ConnectionAborted ||
+    err instanceof errors.BrokenPipe || err instanceof errors.NotConnected ||
+    err instanceof errors.UnexpectedEof;
+}
