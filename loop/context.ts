@@ -195,6 +195,17 @@ export function currentVars(): VarMap {
   return rootContext === null ? EMPTY : varsOf(rootContext);
 }
 
+/**
+ * {@linkcode currentVars} for a caller that already read the current frame
+ * (`frameStorage.getStore()`): saves the second lookup (internal).
+ */
+export function currentVarsWithFrame(frame: ContextFrame | undefined): VarMap {
+  if (activeContext !== null) return varsOf(activeContext);
+  if (activeVars !== null) return activeVars;
+  if (frame !== undefined) return frame._contextVars();
+  return rootContext === null ? EMPTY : varsOf(rootContext);
+}
+
 /** The variable map of `context` (internal). */
 export function varsOfContext(context: Context): VarMap {
   return varsOf(context);

@@ -22,7 +22,9 @@
  */
 import {
   type Context,
+  type ContextFrame,
   currentVars,
+  currentVarsWithFrame,
   enterCallbackContext,
   exitCallbackContext,
   frameStorage,
@@ -134,7 +136,8 @@ export abstract class ThenReaction<T> implements FutureChain<T>, Runnable {
   /**
    * Creates the reaction for one `then(onFulfilled, onRejected)` call;
    * `internal` when the callbacks are resolving functions the library made
-   * (no user code runs, so no context snapshot is taken).
+   * (no user code runs, so no context snapshot is taken). The awaiter is the
+   * current frame, which the snapshot is read from.
    */
   constructor(
     onFulfilled: OnFulfilled,
@@ -147,7 +150,7 @@ export abstract class ThenReaction<T> implements FutureChain<T>, Runnable {
     this.#onRejected = onRejected;
     this.#awaiter = awaiter;
     this.#epoch = epoch;
-    this.#vars = internal ? null : currentVars();
+    this.#vars = internal ? null : currentVarsWithFrame(awaiter as ContextFrame | undefined);
   }
 
   /** Reactions are never cancelled; their future is. */
