@@ -10,7 +10,7 @@ import type { Future } from "../tasks/future.ts";
 import { sleep } from "../tasks/sleep.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
-import { ProactorTcpTransport, type ServerLink } from "./tcp_transport.ts";
+import { prepareSocket, ProactorStreamTransport, type ServerLink } from "./stream_transport.ts";
 
 // asyncio's pause after an accept error such as EMFILE, so a persistent error does not spin.
 const ACCEPT_RETRY_DELAY = 1;
@@ -20,16 +20,19 @@ const ACCEPT_RETRY_DELAY = 1;
  * `TransportSocket` objects of Python's `Server.sockets`.
  */
 export class TransportSocket {
-  readonly #addr: [string, number];
+  readonly #addr: [string, number] | string;
 
-  /** Wraps a socket address. */
-  constructor(hostname: string, port: number) {
-    this.#addr = [hostname, port];
+  /** Wraps a socket address: `[host, port]`, or the path of a Unix socket. */
+  constructor(address: [host: string, port: number] | string) {
+    this.#addr = typeof address === "string" ? address : [address[0], address[1]];
   }
 
-  /** The address the socket is bound to, `[host, port]`. Equivalent to `getsockname()`. */
-  getsockname(): [host: string, port: number] {
-    return [this.#addr[0], this.#addr[1]];
+  /**
+   * The address the socket is bound to: `[host, port]` for TCP, the path for
+   * a Unix socket. Equivalent to `getsockname()`.
+   */
+  getsockname(): [host: string, port: number] | string {
+    return typeof this.#addr === "string" ? this.#addr : [this.#addr[0], this.#addr[1]];
   }
 }
 
@@ -39,14 +42,14 @@ export interface ServerInit {
   loop: AbstractEventLoop;
   /** The loop's I/O driver. */
   io: ProactorIo;
-  /** The bound listeners. */
-  listeners: Deno.TcpListener[];
+  /** The bound listeners (TCP or Unix; a Unix listener unlinks its path on close). */
+  listeners: Deno.Listener[];
   /** Makes a protocol per accepted connection. */
   protocolFactory: () => BaseProtocol;
 }
 
 /**
- * A TCP server: accepts connections and gives each a transport and a
+ * A TCP or Unix socket server: accepts connections and gives each a transport and a
  * protocol from the factory. Equivalent to Python's `asyncio.Server`.
  *
  * `await using` closes it and waits until it is closed (Python's
@@ -68,11 +71,11 @@ export class Server implements AsyncDisposable {
   readonly #loop: AbstractEventLoop;
   readonly #io: ProactorIo;
   readonly #factory: () => BaseProtocol;
-  #listeners: Deno.TcpListener[] | null;
+  #listeners: Deno.Listener[] | null;
   readonly #sockets: TransportSocket[];
   #serving = false;
-  #accepting = new Set<Deno.TcpListener>();
-  readonly #clients = new Set<ProactorTcpTransport>();
+  #accepting = new Set<Deno.Listener>();
+  readonly #clients = new Set<ProactorStreamTransport>();
   #activeCount = 0;
   #waiters: Future<void>[] | null = [];
   #servingForever: Future<void> | null = null;
@@ -84,7 +87,13 @@ export class Server implements AsyncDisposable {
     this.#io = init.io;
     this.#factory = init.protocolFactory;
     this.#listeners = [...init.listeners];
-    this.#sockets = this.#listeners.map((l) => new TransportSocket(l.addr.hostname, l.addr.port));
+    this.#sockets = this.#listeners.map((l) =>
+      new TransportSocket(
+        l.addr.transport === "tcp"
+          ? [l.addr.hostname, l.addr.port]
+          : (l.addr as Deno.UnixAddr).path,
+      )
+    );
     for (const listener of this.#listeners) this.#io.track(listener);
     this.#link = {
       attach: (transport) => {
@@ -94,7 +103,7 @@ export class Server implements AsyncDisposable {
       detach: (transport) => {
         this.#clients.delete(transport);
         this.#activeCount--;
-        if (this.#activeCount === 0 && this.#listeners === null) this.#wakeup();
+        this.#maybeWakeup();
       },
     };
   }
@@ -134,7 +143,7 @@ export class Server implements AsyncDisposable {
     if (this.#servingForever !== null && !this.#servingForever.done()) {
       this.#servingForever.cancel();
     }
-    if (this.#activeCount === 0) this.#wakeup();
+    this.#maybeWakeup();
   }
 
   /** Closes every client transport (buffered data is sent). Equivalent to `close_clients()`. */
@@ -159,8 +168,9 @@ export class Server implements AsyncDisposable {
   }
 
   /**
-   * Resolves when the server is closed and every connection it accepted is
-   * lost. Equivalent to `wait_closed()` (3.12+ semantics).
+   * Resolves when the server is closed, every connection it accepted is
+   * lost, and its pending accepts settled (a Unix socket file is gone by
+   * then). Equivalent to `wait_closed()` (3.12+ semantics).
    */
   async waitClosed(): Promise<void> {
     if (this.#waiters === null) return;
@@ -210,7 +220,10 @@ export class Server implements AsyncDisposable {
 
   /** A readable form with the addresses. */
   toString(): string {
-    const addrs = this.#sockets.map((s) => s.getsockname().join(":")).join(", ");
+    const addrs = this.#sockets.map((s) => {
+      const name = s.getsockname();
+      return typeof name === "string" ? name : name.join(":");
+    }).join(", ");
     return `<Server sockets=(${this.#listeners === null ? "" : addrs})>`;
   }
 
@@ -223,7 +236,7 @@ export class Server implements AsyncDisposable {
     for (const listener of this.#listeners) this.#accept(listener);
   }
 
-  #accept(listener: Deno.TcpListener): void {
+  #accept(listener: Deno.Listener): void {
     if (!this.#serving || this.#accepting.has(listener)) return;
     this.#accepting.add(listener);
     this.#io.begin();
@@ -233,9 +246,10 @@ export class Server implements AsyncDisposable {
     );
   }
 
-  #complete(listener: Deno.TcpListener, callback: () => void, conn: Deno.TcpConn | null): void {
+  #complete(listener: Deno.Listener, callback: () => void, conn: Deno.Conn | null): void {
     this.#io.end();
     this.#accepting.delete(listener);
+    this.#maybeWakeup();
     if (this.#loop.isClosed()) {
       conn?.close();
       return;
@@ -243,7 +257,7 @@ export class Server implements AsyncDisposable {
     this.#loop.callSoon(callback);
   }
 
-  #onAccepted(listener: Deno.TcpListener, conn: Deno.TcpConn): void {
+  #onAccepted(listener: Deno.Listener, conn: Deno.Conn): void {
     if (!this.#serving) {
       conn.close();
       return;
@@ -257,11 +271,14 @@ export class Server implements AsyncDisposable {
       this.#accept(listener);
       return;
     }
-    new ProactorTcpTransport(this.#loop, this.#io, conn, protocol, { server: this.#link });
+    new ProactorStreamTransport(this.#loop, this.#io, conn, protocol, {
+      server: this.#link,
+      extra: prepareSocket(conn),
+    });
     this.#accept(listener);
   }
 
-  #onAcceptError(listener: Deno.TcpListener, err: unknown): void {
+  #onAcceptError(listener: Deno.Listener, err: unknown): void {
     if (!this.#serving) return; // BadResource after close(): expected
     this.#loop.callExceptionHandler({
       message: "Accept failed on a server socket",
@@ -269,6 +286,14 @@ export class Server implements AsyncDisposable {
       socket: this.#sockets[0],
     });
     this.#loop.callLater(ACCEPT_RETRY_DELAY, () => this.#accept(listener));
+  }
+
+  // Closed means: no listener, no client, and no accept in flight. Deno
+  // unlinks a Unix listener's path only when its pending accept settles, so
+  // a server re-created on the path before that would lose its file.
+  #maybeWakeup(): void {
+    if (this.#listeners !== null || this.#activeCount > 0 || this.#accepting.size > 0) return;
+    this.#wakeup();
   }
 
   #wakeup(): void {

@@ -1,35 +1,100 @@
 /**
  * `createConnection` and `createServer` of the completion-based loop, over
  * `Deno.connect` and `Deno.listen`. The loop methods of `ProactorEventLoop`
- * call these. Host names go to Deno as given (it resolves them); the
- * options of asyncio that need more (`localAddr`, happy eyeballs, several
- * hosts, `reusePort`) are not accepted yet.
+ * call these.
+ *
+ * `createConnection` resolves the host with {@linkcode getaddrinfo} and
+ * tries every address in order; with `happyEyeballsDelay` the attempts are
+ * staggered (RFC 8305, as Python's `staggered_race`): the next starts when
+ * the previous fails or the delay passes, the first to connect wins and the
+ * others are aborted. `createServer` listens once per resolved address of
+ * each host.
  *
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { ExceptionGroup, NotImplementedError } from "../loop/exceptions.ts";
+import type { TimerHandle } from "../loop/handle.ts";
+import {
+  checkFactory,
+  checkOptions,
+  checkPort,
+  describe,
+  startServer,
+  wrapConn,
+} from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
+import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
-import { Server } from "./server.ts";
-import { ProactorTcpTransport } from "./tcp_transport.ts";
+import type { Server } from "./server.ts";
+import { AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./socket_constants.ts";
+import { prepareSocket } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 
-/** Options of `createConnection` accepted so far. */
+/** Options of `createConnection`. Equivalent to the keyword arguments of Python's. */
 export interface CreateConnectionOptions {
   /** Extra information for the transport's `getExtraInfo`. */
   extra?: Record<string, unknown>;
+  /** `AF_INET` or `AF_INET6` to keep only that family (default `AF_UNSPEC`). */
+  family?: number;
+  /** Passed to `getaddrinfo`. */
+  proto?: number;
+  /** `AI_*` flags passed to `getaddrinfo`. */
+  flags?: number;
+  /**
+   * Not supported: `Deno.connect` cannot bind the local end, so this throws
+   * `NotImplementedError`.
+   */
+  localAddr?: [string, number] | null;
+  /**
+   * Seconds to wait for an attempt before starting the next in parallel
+   * (RFC 8305 happy eyeballs; 0.25 is the RFC's value). Default: one
+   * attempt at a time.
+   */
+  happyEyeballsDelay?: number | null;
+  /**
+   * Reorders the addresses so the families alternate, the first family
+   * taking this many first (default 1 with `happyEyeballsDelay`, else 0).
+   */
+  interleave?: number | null;
+  /** Rejects with an `ExceptionGroup` of every attempt's error when none connects. */
+  allErrors?: boolean;
 }
 
-/** Options of `createServer` accepted so far. */
+/** Options of `createServer`. Equivalent to the keyword arguments of Python's. */
 export interface CreateServerOptions {
   /** The listen backlog (default 100, as asyncio). */
   backlog?: number;
   /** Whether to accept at once (default true). */
   startServing?: boolean;
+  /** `AF_INET` or `AF_INET6` to listen on that family only (default `AF_UNSPEC`). */
+  family?: number;
+  /** `AI_*` flags passed to `getaddrinfo` (`AI_PASSIVE` is always added). */
+  flags?: number;
+  /** Deno always sets `SO_REUSEADDR`: `true` (or unset) is accepted, `false` throws. */
+  reuseAddress?: boolean;
+  /** `SO_REUSEPORT`; needs Deno's `--unstable-net` (checked before use). */
+  reusePort?: boolean;
 }
 
-const KNOWN_CONNECTION_OPTIONS = new Set(["extra"]);
-const KNOWN_SERVER_OPTIONS = new Set(["backlog", "startServing"]);
+const KNOWN_CONNECTION_OPTIONS = new Set([
+  "extra",
+  "family",
+  "proto",
+  "flags",
+  "localAddr",
+  "happyEyeballsDelay",
+  "interleave",
+  "allErrors",
+]);
+const KNOWN_SERVER_OPTIONS = new Set([
+  "backlog",
+  "startServing",
+  "family",
+  "flags",
+  "reuseAddress",
+  "reusePort",
+]);
 
 /** Connects to `host:port` and wraps the connection in a transport with a new protocol. */
 export async function createTcpConnection<P extends BaseProtocol>(
@@ -48,48 +113,61 @@ export async function createTcpConnection<P extends BaseProtocol>(
     );
   }
   checkPort(port, "createConnection", false);
-  let conn: Deno.TcpConn;
-  io.begin();
-  try {
-    conn = await Deno.connect({ hostname: host, port: port! });
-  } finally {
-    io.end();
+  if (options?.localAddr !== undefined && options.localAddr !== null) {
+    throw new NotImplementedError(
+      "Cannot create connection with 'localAddr': Deno.connect() has no local bind",
+    );
   }
-  let protocol: P;
-  try {
-    protocol = makeProtocol(protocolFactory, "createConnection");
-  } catch (err) {
-    conn.close();
-    throw err;
+  const delay = options?.happyEyeballsDelay ?? null;
+  if (delay !== null && !(typeof delay === "number" && delay >= 0)) {
+    throw new RangeError(
+      `Cannot create connection as 'happyEyeballsDelay' must be a non-negative number: received ${
+        describe(delay)
+      }`,
+    );
   }
-  const waiter = loop.createFuture<void>();
-  const transport = new ProactorTcpTransport(loop, io, conn, protocol, {
-    waiter,
-    ...(options?.extra !== undefined ? { extra: options.extra } : {}),
+  const infos = await getaddrinfo(host, port, {
+    family: options?.family ?? AF_UNSPEC,
+    type: SOCK_STREAM,
+    proto: options?.proto ?? 0,
+    flags: options?.flags ?? 0,
   });
-  try {
-    await waiter;
-  } catch (err) {
-    transport.abort();
-    throw err;
-  }
-  return [transport, protocol];
+  let addresses = infos.map((info) => ({ family: info[0], address: info[4] }));
+  const interleave = options?.interleave ?? (delay !== null ? 1 : 0);
+  if (interleave > 0) addresses = interleaveFamilies(addresses, interleave);
+  const { conn, errors } = await staggeredConnect(
+    loop,
+    io,
+    addresses.map((a) => a.address),
+    delay,
+  );
+  if (conn === null) throw connectError(errors, options?.allErrors ?? false);
+  return await wrapConn(loop, io, conn, protocolFactory, "createConnection", {
+    ...options?.extra,
+    ...prepareSocket(conn),
+  });
 }
 
-/** Listens on `host:port` (port 0 picks a free port) and returns the server. */
+/** Listens on `host:port` (port 0 picks a free port; a list of hosts, one listener per address). */
 export async function createTcpServer(
   loop: AbstractEventLoop,
   io: ProactorIo,
   protocolFactory: () => BaseProtocol,
-  host: string | null | undefined,
+  host: string | readonly string[] | null | undefined,
   port: number | null | undefined,
   options?: CreateServerOptions,
 ): Promise<Server> {
   checkFactory(protocolFactory, "createServer");
   checkOptions(options, KNOWN_SERVER_OPTIONS, "createServer");
-  if (host !== null && host !== undefined && typeof host !== "string") {
+  const hosts = typeof host === "string" || host === null || host === undefined ? [host] : host;
+  if (
+    !Array.isArray(hosts) ||
+    !hosts.every((h) => h === null || h === undefined || typeof h === "string")
+  ) {
     throw new TypeError(
-      `Cannot create server as 'host' must be a string or null: received ${describe(host)}`,
+      `Cannot create server as 'host' must be a string, a list of strings or null: received ${
+        describe(host)
+      }`,
     );
   }
   checkPort(port, "createServer", true);
@@ -99,71 +177,135 @@ export async function createTcpServer(
       `Cannot create server as 'backlog' must be a non-negative integer: received ${backlog}`,
     );
   }
-  const listener = Deno.listen({
-    // asyncio's null or "" host means every interface.
-    hostname: host === null || host === undefined || host === "" ? "0.0.0.0" : host,
-    port: port ?? 0,
-    tcpBacklog: backlog,
-  });
-  const server = new Server({
-    loop,
-    io,
-    listeners: [listener],
-    protocolFactory: () => makeProtocol(protocolFactory, "createServer"),
-  });
-  if (options?.startServing ?? true) await server.startServing();
-  return server;
-}
-
-function makeProtocol<P>(factory: () => P, method: string): P {
-  const protocol = factory();
-  if (protocol === null || typeof protocol !== "object") {
-    throw new TypeError(
-      `Cannot ${
-        method.replace("create", "create ").toLowerCase()
-      } as 'protocolFactory' must return a protocol: received ${describe(protocol)}`,
+  if (options?.reuseAddress === false) {
+    throw new NotImplementedError(
+      "Cannot create server with 'reuseAddress: false': Deno always sets SO_REUSEADDR",
     );
   }
-  return protocol;
-}
-
-function checkFactory(factory: unknown, method: string): void {
-  if (typeof factory !== "function") {
-    throw new TypeError(
-      `Cannot ${
-        method.replace("create", "create ").toLowerCase()
-      } as 'protocolFactory' must be a function: received ${describe(factory)}`,
+  const reusePort = options?.reusePort === true;
+  // Passing reusePort without --unstable-net kills the process, uncatchably;
+  // listenDatagram exists exactly when that flag is on.
+  if (reusePort && typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function") {
+    throw new NotImplementedError(
+      "Cannot create server with 'reusePort': Deno needs the --unstable-net flag for it",
     );
   }
-}
-
-function checkPort(port: unknown, method: string, optional: boolean): void {
-  if (optional && (port === null || port === undefined)) return;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot ${
-        method.replace("create", "create ").toLowerCase()
-      } as 'port' must be an integer from 0 to 65535: received ${describe(port)}`,
-    );
-  }
-}
-
-function checkOptions(options: object | undefined, known: Set<string>, method: string): void {
-  if (options === undefined || options === null) return;
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined && !known.has(key)) {
-      throw new TypeError(
-        `Cannot ${
-          method.replace("create", "create ").toLowerCase()
-        } as option '${key}' is not supported yet (issue 5)`,
-      );
+  const addresses: string[] = [];
+  for (const h of hosts) {
+    // asyncio's null or "" host means every interface; Deno's "::" is dual-stack,
+    // so one IPv4 wildcard listener stands for it (as before).
+    if (h === null || h === undefined || h === "") {
+      addresses.push("0.0.0.0");
+      continue;
     }
+    const infos = await getaddrinfo(h, port ?? 0, {
+      family: options?.family ?? AF_UNSPEC,
+      type: SOCK_STREAM,
+      flags: (options?.flags ?? 0) | AI_PASSIVE,
+    });
+    for (const info of infos) addresses.push(info[4][0]);
   }
+  const listeners: Deno.Listener[] = [];
+  try {
+    for (const hostname of new Set(addresses)) {
+      listeners.push(Deno.listen({
+        hostname,
+        port: port ?? 0,
+        tcpBacklog: backlog,
+        ...(reusePort ? { reusePort: true } : {}),
+      }));
+    }
+  } catch (err) {
+    for (const listener of listeners) listener.close();
+    throw err;
+  }
+  return await startServer(loop, io, listeners, protocolFactory, "createServer", options);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") return String(value);
-  return typeof value;
+/** Python's `_interleave_addrinfos`: families alternate, the first taking `first` turns. */
+export function interleaveFamilies<T extends { family: number }>(items: T[], first: number): T[] {
+  const byFamily = new Map<number, T[]>();
+  for (const item of items) {
+    const list = byFamily.get(item.family);
+    if (list === undefined) byFamily.set(item.family, [item]);
+    else list.push(item);
+  }
+  const lists = [...byFamily.values()];
+  const result: T[] = lists[0].splice(0, first - 1);
+  while (lists.some((l) => l.length > 0)) {
+    for (const list of lists) if (list.length > 0) result.push(list.shift()!);
+  }
+  return result;
+}
+
+/**
+ * Connects to each address in order, one at a time when `delay` is null;
+ * otherwise the next attempt also starts when `delay` seconds pass. The
+ * first conn wins; the attempts still running are aborted and a conn that
+ * completes after the winner is closed.
+ */
+export function staggeredConnect(
+  loop: AbstractEventLoop,
+  io: ProactorIo,
+  addresses: [string, number][],
+  delay: number | null,
+): Promise<{ conn: Deno.TcpConn | null; errors: unknown[] }> {
+  const { promise, resolve } = Promise.withResolvers<
+    { conn: Deno.TcpConn | null; errors: unknown[] }
+  >();
+  const errors: unknown[] = [];
+  const controllers = new Set<AbortController>();
+  let next = 0;
+  let running = 0;
+  let settled = false;
+  let timer: TimerHandle | null = null;
+  const finish = (conn: Deno.TcpConn | null) => {
+    settled = true;
+    timer?.cancel();
+    for (const controller of controllers) controller.abort();
+    resolve({ conn, errors });
+  };
+  const startNext = () => {
+    timer?.cancel();
+    timer = null;
+    if (settled) return;
+    if (next >= addresses.length) {
+      if (running === 0) finish(null);
+      return;
+    }
+    const [hostname, port] = addresses[next++];
+    const controller = new AbortController();
+    controllers.add(controller);
+    running++;
+    io.begin();
+    Deno.connect({ hostname, port, signal: controller.signal }).then(
+      (conn) => {
+        io.end();
+        running--;
+        controllers.delete(controller);
+        if (settled || loop.isClosed()) conn.close();
+        else finish(conn);
+      },
+      (err) => {
+        io.end();
+        running--;
+        controllers.delete(controller);
+        if (settled) return;
+        errors.push(err);
+        startNext();
+      },
+    );
+    if (delay !== null && next < addresses.length) timer = loop.callLater(delay, startNext);
+  };
+  startNext();
+  return promise;
+}
+
+function connectError(errors: unknown[], allErrors: boolean): unknown {
+  if (allErrors) return new ExceptionGroup("createConnection failed", errors);
+  if (errors.length === 1) return errors[0];
+  const messages = errors.map((e) => String((e as Error)?.message ?? e));
+  if (messages.every((m) => m === messages[0])) return errors[0];
+  // Python raises OSError("Multiple exceptions: ..."); the errors stay in `cause`.
+  return new Error(`Multiple exceptions: ${messages.join(", ")}`, { cause: errors });
 }

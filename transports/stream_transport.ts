@@ -1,6 +1,10 @@
 /**
- * The TCP transport of the completion-based loop (`ProactorEventLoop`), over
- * a `Deno.TcpConn`. Equivalent to Python's `_ProactorSocketTransport`.
+ * The stream transport of the completion-based loop (`ProactorEventLoop`),
+ * over anything with Deno's `read`/`write`/`close` shape: a `Deno.TcpConn`
+ * or `Deno.UnixConn` (duplex), or a `Deno.FsFile`-like pipe end (read-only
+ * or write-only). Equivalent to Python's `_ProactorSocketTransport`,
+ * `_ProactorReadPipeTransport` and `_ProactorWritePipeTransport`: one class
+ * with a mode, as CPython's are one hierarchy over one base.
  *
  * How it works (also in `docs/architecture.md`, "Transports"):
  * - **One read in flight**, into the unused tail of a 512 KiB slab, at most
@@ -46,13 +50,33 @@ const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 /** What a transport tells its server (the server counts its clients). */
 export interface ServerLink {
   /** The transport is open and serving a client. */
-  attach(transport: ProactorTcpTransport): void;
+  attach(transport: ProactorStreamTransport): void;
   /** The transport's `connectionLost` ran. */
-  detach(transport: ProactorTcpTransport): void;
+  detach(transport: ProactorStreamTransport): void;
 }
 
-/** Options of {@linkcode ProactorTcpTransport}. */
-export interface ProactorTcpTransportOptions {
+/**
+ * What the transport reads from and writes to: a subset of `Deno.Conn` and
+ * `Deno.FsFile`. A read-only end needs `read`, a write-only end `write`.
+ */
+export interface StreamConn {
+  /** Reads into `p`; `null` at end of stream. */
+  read?(p: Uint8Array): Promise<number | null>;
+  /** Writes part or all of `p`; resolves with the count written. */
+  write?(p: Uint8Array): Promise<number>;
+  /** Half-closes (sockets only). */
+  closeWrite?(): Promise<void>;
+  /** Releases the resource; a pending read or write rejects. */
+  close(): void;
+}
+
+/** Which directions a transport carries: a socket both, a pipe end one. */
+export type StreamMode = "duplex" | "read" | "write";
+
+/** Options of {@linkcode ProactorStreamTransport}. */
+export interface ProactorStreamTransportOptions {
+  /** The directions the transport carries (default `"duplex"`). */
+  mode?: StreamMode;
   /** Resolved (with undefined) after `connectionMade` ran. */
   waiter?: Future<void>;
   /** The server that accepted the connection. */
@@ -61,16 +85,33 @@ export interface ProactorTcpTransportOptions {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * `peername` and `sockname` of a TCP or Unix conn, as Python shows them
+ * (`[host, port]`, or the path, `""` when unnamed), and no-delay for TCP:
+ * Deno leaves Nagle on (44 ms stalls on small writes); asyncio turns it off.
+ */
+export function prepareSocket(conn: Deno.Conn): Record<string, unknown> {
+  if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+  return { sockname: addressOf(conn.localAddr), peername: addressOf(conn.remoteAddr) };
+}
+
+function addressOf(addr: Deno.Addr): [string, number] | string {
+  if (addr.transport === "tcp" || addr.transport === "udp") return [addr.hostname, addr.port];
+  return (addr as Deno.UnixAddr).path ?? "";
+}
+
 type PendingRead = { kind: "data"; n: number; buf: Uint8Array } | { kind: "eof" };
 
 /**
- * A TCP connection of the proactor loop. Made by `createConnection` and
- * servers, never by users directly.
+ * A socket connection or pipe end of the proactor loop. Made by the loop's
+ * `createConnection`, `createUnixConnection`, `connectReadPipe`,
+ * `connectWritePipe` and by servers, never by users directly.
  */
-export class ProactorTcpTransport implements Transport {
+export class ProactorStreamTransport implements Transport {
   readonly #loop: AbstractEventLoop;
   readonly #io: ProactorIo;
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: StreamConn;
+  readonly #mode: StreamMode;
   #protocol: BaseProtocol;
   #buffered: boolean;
   readonly #server: ServerLink | undefined;
@@ -96,30 +137,23 @@ export class ProactorTcpTransport implements Transport {
   #lostCalled = false;
   #connClosed = false;
 
-  /** Wraps `conn` (already connected) and schedules `connectionMade`. */
+  /** Wraps `conn` (already connected or open) and schedules `connectionMade`. */
   constructor(
     loop: AbstractEventLoop,
     io: ProactorIo,
-    conn: Deno.TcpConn,
+    conn: StreamConn,
     protocol: BaseProtocol,
-    options?: ProactorTcpTransportOptions,
+    options?: ProactorStreamTransportOptions,
   ) {
     this.#loop = loop;
     this.#io = io;
     this.#conn = conn;
+    this.#mode = options?.mode ?? "duplex";
     this.#protocol = protocol;
     this.#buffered = protocol instanceof BufferedProtocol;
     this.#server = options?.server;
-    // Deno leaves Nagle on (44 ms stalls on small writes); asyncio turns it off.
-    conn.setNoDelay(true);
     io.track(conn);
-    const local = conn.localAddr;
-    const remote = conn.remoteAddr;
-    this.#extra = {
-      ...options?.extra,
-      sockname: [local.hostname, local.port],
-      peername: [remote.hostname, remote.port],
-    };
+    this.#extra = { ...options?.extra };
     this.#server?.attach(this);
     loop.callSoon(() => this.#connectionMade(options?.waiter));
   }
@@ -127,7 +161,7 @@ export class ProactorTcpTransport implements Transport {
   // ----------------------------------------------------------------------
   // BaseTransport.
 
-  /** `"peername"`, `"sockname"` (`[host, port]`), or `defaultValue`. */
+  /** `"peername"`, `"sockname"` (`[host, port]` or a Unix path), `"pipe"`, or `defaultValue`. */
   getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     return Object.hasOwn(this.#extra, name) ? this.#extra[name] : defaultValue;
   }
@@ -233,6 +267,7 @@ export class ProactorTcpTransport implements Transport {
         }`,
       );
     }
+    if (this.#mode === "read") throw new RuntimeError("Cannot write: the transport is a read pipe");
     if (this.#eofWritten) throw new RuntimeError("Cannot write: writeEof() was called");
     if (this.#connLost > 0) {
       if (this.#connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
@@ -253,16 +288,24 @@ export class ProactorTcpTransport implements Transport {
     for (const data of list) this.write(data);
   }
 
-  /** Half-closes after the buffered data is sent (`conn.closeWrite()`). */
+  /**
+   * Half-closes after the buffered data is sent (`conn.closeWrite()`); a
+   * write pipe closes instead, as in asyncio.
+   */
   writeEof(): void {
+    if (this.#mode === "write") {
+      this.close();
+      return;
+    }
     if (this.#closing || this.#eofWritten) return;
     this.#eofWritten = true;
     if (!this.#writing && this.#queue.length === 0) this.#closeWrite();
   }
 
-  /** True: TCP supports half-close. */
+  /** Whether `writeEof()` works: sockets with `closeWrite` and write pipes. */
   canWriteEof(): boolean {
-    return true;
+    return this.#mode === "write" ||
+      (this.#mode === "duplex" && typeof this.#conn.closeWrite === "function");
   }
 
   /** Closes now, dropping buffered data; `connectionLost(null)` follows. */
@@ -273,8 +316,9 @@ export class ProactorTcpTransport implements Transport {
   /** A readable form with the state and the peer. */
   toString(): string {
     const state = this.#lostCalled ? "closed" : this.#closing ? "closing" : "open";
-    const [host, port] = this.#extra.peername as [string, number];
-    return `<ProactorTcpTransport ${state} peer=${host}:${port} buffer=${this.#bufferSize}>`;
+    const peer = this.#extra.peername;
+    const where = peer === undefined ? "" : ` peer=${Array.isArray(peer) ? peer.join(":") : peer}`;
+    return `<ProactorStreamTransport ${this.#mode} ${state}${where} buffer=${this.#bufferSize}>`;
   }
 
   // ----------------------------------------------------------------------
@@ -303,6 +347,7 @@ export class ProactorTcpTransport implements Transport {
 
   #startRead(): void {
     if (this.#reading || this.#paused || this.#closing || this.#eof) return;
+    if (this.#mode === "write") return;
     let buf: Uint8Array;
     if (this.#buffered) {
       try {
@@ -324,7 +369,7 @@ export class ProactorTcpTransport implements Transport {
     }
     this.#reading = true;
     this.#io.begin();
-    this.#conn.read(buf).then(
+    this.#conn.read!(buf).then(
       (n) => this.#complete(() => this.#onRead(n, buf)),
       (err) => this.#complete(() => this.#onReadError(err)),
     );
@@ -381,7 +426,7 @@ export class ProactorTcpTransport implements Transport {
   #onReadError(err: unknown): void {
     this.#reading = false;
     if (this.#closing) return; // BadResource/Interrupted after our own close
-    this.#fatalError(err, "Fatal read error on socket transport");
+    this.#fatalError(err, `Fatal read error on ${this.#what()} transport`);
   }
 
   // ----------------------------------------------------------------------
@@ -409,7 +454,7 @@ export class ProactorTcpTransport implements Transport {
     }
     this.#writing = true;
     this.#io.begin();
-    this.#conn.write(chunk).then(
+    this.#conn.write!(chunk).then(
       (n) => this.#complete(() => this.#onWritten(n)),
       (err) => this.#complete(() => this.#onWriteError(err)),
     );
@@ -437,15 +482,19 @@ export class ProactorTcpTransport implements Transport {
   #onWriteError(err: unknown): void {
     this.#writing = false;
     if (this.#connLost > 0) return;
-    this.#fatalError(err, "Fatal write error on socket transport");
+    this.#fatalError(err, `Fatal write error on ${this.#what()} transport`);
   }
 
   #closeWrite(): void {
     this.#io.begin();
-    this.#conn.closeWrite().then(
+    this.#conn.closeWrite!().then(
       () => this.#io.end(),
       (err) => this.#complete(() => this.#onWriteError(err)),
     );
+  }
+
+  #what(): string {
+    return this.#mode === "duplex" ? "socket" : "pipe";
   }
 
   #maybePauseProtocol(): void {

@@ -1,0 +1,88 @@
+/**
+ * `createUnixConnection` and `createUnixServer` of the completion-based
+ * loop, over `Deno.connect`/`Deno.listen` with `transport: "unix"`.
+ *
+ * @module
+ */
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { checkFactory, checkOptions, checkPath, startServer, wrapConn } from "./_create.ts";
+import type { BaseProtocol } from "./base_protocol.ts";
+import type { ProactorIo } from "./proactor_io.ts";
+import type { Server } from "./server.ts";
+import { prepareSocket } from "./stream_transport.ts";
+import type { Transport } from "./transport.ts";
+
+/** Options of `createUnixConnection`. */
+export interface CreateUnixConnectionOptions {
+  /** Extra information for the transport's `getExtraInfo`. */
+  extra?: Record<string, unknown>;
+}
+
+/** Options of `createUnixServer`. */
+export interface CreateUnixServerOptions {
+  /** Whether to accept at once (default true). */
+  startServing?: boolean;
+  /**
+   * Whether to unlink a stale socket file at `path` first (default true,
+   * as Python 3.13's `cleanup_socket`; only a socket is unlinked).
+   */
+  cleanupSocket?: boolean;
+}
+
+const KNOWN_UNIX_CONNECTION_OPTIONS = new Set(["extra"]);
+const KNOWN_UNIX_SERVER_OPTIONS = new Set(["startServing", "cleanupSocket"]);
+
+/** Connects to the Unix socket at `path`. */
+export async function createUnixConnection<P extends BaseProtocol>(
+  loop: AbstractEventLoop,
+  io: ProactorIo,
+  protocolFactory: () => P,
+  path: string | null | undefined,
+  options?: CreateUnixConnectionOptions,
+): Promise<[Transport, P]> {
+  checkFactory(protocolFactory, "createUnixConnection");
+  checkOptions(options, KNOWN_UNIX_CONNECTION_OPTIONS, "createUnixConnection");
+  checkPath(path, "createUnixConnection");
+  let conn: Deno.UnixConn;
+  io.begin();
+  try {
+    conn = await Deno.connect({ transport: "unix", path: path! });
+  } finally {
+    io.end();
+  }
+  // Python shows the server's path as the client's peername.
+  return await wrapConn(loop, io, conn, protocolFactory, "createUnixConnection", {
+    ...options?.extra,
+    ...prepareSocket(conn),
+    peername: path,
+  });
+}
+
+/**
+ * Listens on the Unix socket `path`. A stale socket file there is unlinked
+ * first (only if it is a socket, as asyncio); the listener unlinks `path`
+ * when it closes.
+ */
+export async function createUnixServer(
+  loop: AbstractEventLoop,
+  io: ProactorIo,
+  protocolFactory: () => BaseProtocol,
+  path: string | null | undefined,
+  options?: CreateUnixServerOptions,
+): Promise<Server> {
+  checkFactory(protocolFactory, "createUnixServer");
+  checkOptions(options, KNOWN_UNIX_SERVER_OPTIONS, "createUnixServer");
+  checkPath(path, "createUnixServer");
+  // Deno reports AddrInUse for any file at the path; the abstract namespace ("\0…") has no file.
+  if ((options?.cleanupSocket ?? true) && !path!.startsWith("\0")) {
+    let stale = false;
+    try {
+      stale = Deno.lstatSync(path!).isSocket === true;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    if (stale) Deno.removeSync(path!);
+  }
+  const listener = Deno.listen({ transport: "unix", path: path! });
+  return await startServer(loop, io, [listener], protocolFactory, "createUnixServer", options);
+}
