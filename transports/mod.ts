@@ -40,3 +40,13 @@ export { SubprocessProtocol } from "./subprocess_protocol.ts";
 export type { Closable, ProactorIo } from "./proactor_io.ts";
 export { Server, type ServerInit, TransportSocket } from "./server.ts";
 export type { CreateConnectionOptions, CreateServerOptions } from "./tcp.ts";
+export type { CreateUnixConnectionOptions, CreateUnixServerOptions } from "./unix.ts";
+export type { ReadablePipe, WritablePipe } from "./pipes.ts";
+export {
+  type AddrInfo,
+  GaiError,
+  getaddrinfo,
+  type GetaddrinfoOptions,
+  getnameinfo,
+} from "./name_resolution.ts";
+export * from "./socket_constants.ts";
