@@ -549,7 +549,11 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  createUnixConnection(): Promise<[unknown, unknown]> {
+  createUnixConnection(
+    _protocolFactory: () => unknown,
+    _path?: string | null,
+    _options?: Record<string, unknown>,
+  ): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("createUnixConnection", TRANSPORTS));
   }
 
@@ -558,7 +562,11 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  createUnixServer(): Promise<unknown> {
+  createUnixServer(
+    _protocolFactory: () => unknown,
+    _path?: string | null,
+    _options?: Record<string, unknown>,
+  ): Promise<unknown> {
     return Promise.reject(notYet("createUnixServer", TRANSPORTS));
   }
 
@@ -585,7 +593,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  connectReadPipe(): Promise<[unknown, unknown]> {
+  connectReadPipe(_protocolFactory: () => unknown, _pipe: unknown): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("connectReadPipe", TRANSPORTS));
   }
 
@@ -594,7 +602,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  connectWritePipe(): Promise<[unknown, unknown]> {
+  connectWritePipe(_protocolFactory: () => unknown, _pipe: unknown): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("connectWritePipe", TRANSPORTS));
   }
 

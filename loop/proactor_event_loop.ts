@@ -7,6 +7,19 @@ import { BaseEventLoop, type BaseEventLoopOptions } from "./base_event_loop.ts";
 import { debugFromEnvironment } from "./_debug_env.ts";
 import { ProactorIoDriver } from "./proactor_io_driver.ts";
 import type { BaseProtocol } from "../transports/base_protocol.ts";
+import {
+  type AddrInfo,
+  getaddrinfo,
+  type GetaddrinfoOptions,
+  getnameinfo,
+} from "../transports/name_resolution.ts";
+import {
+  connectReadPipe,
+  connectWritePipe,
+  type ReadablePipe,
+  type WritablePipe,
+} from "../transports/pipes.ts";
+import type { ReadTransport } from "../transports/read_transport.ts";
 import type { Server } from "../transports/server.ts";
 import type { Transport } from "../transports/transport.ts";
 import {
@@ -15,6 +28,13 @@ import {
   createTcpConnection,
   createTcpServer,
 } from "../transports/tcp.ts";
+import {
+  createUnixConnection,
+  type CreateUnixConnectionOptions,
+  createUnixServer,
+  type CreateUnixServerOptions,
+} from "../transports/unix.ts";
+import type { WriteTransport } from "../transports/write_transport.ts";
 
 /**
  * The completion-based event loop. Equivalent to Python's
@@ -22,10 +42,9 @@ import {
  * platform, because Deno's own I/O is completion-based).
  *
  * Each transport keeps one read in flight and hands completions to the
- * protocol through the loop (`docs/architecture.md`, "Transports"). TCP
- * works (`createConnection`, `createServer`); the other I/O methods (Unix
- * sockets, pipes, `sock*`, name resolution) still throw
- * `NotImplementedError` naming issue 5. Debug mode starts on when
+ * protocol through the loop (`docs/architecture.md`, "Transports"). TCP,
+ * Unix sockets, pipes and name resolution work; `sock*`, `sendfile` and
+ * UDP still throw `NotImplementedError` naming their issue. Debug mode starts on when
  * `ASYNCIO_DEBUG=1` is set and env access is granted.
  *
  * @example
@@ -50,13 +69,46 @@ export class ProactorEventLoop extends BaseEventLoop {
   }
 
   /**
+   * Resolves `host` and `port` into `[family, type, proto, canonname,
+   * [host, port]]` tuples. Equivalent to `loop.getaddrinfo()`; a numeric
+   * host is not looked up, others go to `node:dns/promises` `lookup`.
+   *
+   * @throws {GaiError} The host does not resolve or the port is not numeric.
+   */
+  override getaddrinfo(
+    host?: string | null,
+    port?: string | number | null,
+    options?: GetaddrinfoOptions,
+  ): Promise<AddrInfo[]> {
+    return getaddrinfo(host, port, options);
+  }
+
+  /**
+   * Resolves `[host, port]` into `[host, service]`. Equivalent to
+   * `loop.getnameinfo()`; `NI_NUMERICHOST | NI_NUMERICSERV` skips the lookup.
+   *
+   * @throws {GaiError} The host is not numeric or the lookup fails.
+   */
+  override getnameinfo(
+    sockaddr?: [string, number],
+    flags?: number,
+  ): Promise<[string, string]> {
+    return getnameinfo(sockaddr as [string, number], flags);
+  }
+
+  /**
    * Opens a TCP connection to `host:port` and returns its transport and the
    * protocol `protocolFactory` made, once `connectionMade` ran. Equivalent
-   * to `loop.create_connection()`; `host` goes to `Deno.connect` as given.
+   * to `loop.create_connection()`: every address `getaddrinfo` returns is
+   * tried in order (staggered with `happyEyeballsDelay`); `allErrors`
+   * rejects with an `ExceptionGroup` of every attempt's error.
    *
    * @throws {TypeError} `protocolFactory` is not a function or returns no
-   *   protocol, `host` is not a string, or an option is not supported yet.
+   *   protocol, `host` is not a string, or an option is not supported.
    * @throws {RangeError} `port` is not an integer from 0 to 65535.
+   * @throws {NotImplementedError} `localAddr` is given (Deno cannot bind a
+   *   connecting socket).
+   * @throws {GaiError} The host does not resolve.
    */
   override createConnection<P extends BaseProtocol>(
     protocolFactory: () => P,
@@ -69,19 +121,81 @@ export class ProactorEventLoop extends BaseEventLoop {
 
   /**
    * Listens on `host:port` (`port: 0` picks a free port; a null host means
-   * every interface) and returns the {@linkcode Server}, accepting at once
-   * unless `startServing: false`. Equivalent to `loop.create_server()`.
+   * every interface; a list of hosts, or a name with several addresses,
+   * gives one listener per address) and returns the {@linkcode Server},
+   * accepting at once unless `startServing: false`. Equivalent to
+   * `loop.create_server()`.
    *
    * @throws {TypeError} `protocolFactory` is not a function, or an option is
-   *   not supported yet.
+   *   not supported.
    * @throws {RangeError} `port` is out of range.
+   * @throws {NotImplementedError} `reuseAddress: false`, or `reusePort`
+   *   without Deno's `--unstable-net`.
    */
   override createServer(
     protocolFactory: () => BaseProtocol,
-    host?: string | null,
+    host?: string | readonly string[] | null,
     port?: number | null,
     options?: CreateServerOptions,
   ): Promise<Server> {
     return createTcpServer(this, this.#io, protocolFactory, host, port, options);
+  }
+
+  /**
+   * Connects to the Unix socket at `path`. Equivalent to
+   * `loop.create_unix_connection()`.
+   *
+   * @throws {TypeError} `protocolFactory` is not a function, or `path` is not
+   *   a non-empty string.
+   */
+  override createUnixConnection<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    path?: string | null,
+    options?: CreateUnixConnectionOptions,
+  ): Promise<[Transport, P]> {
+    return createUnixConnection(this, this.#io, protocolFactory, path, options);
+  }
+
+  /**
+   * Listens on the Unix socket `path`. Equivalent to
+   * `loop.create_unix_server()`: a stale socket file at `path` is unlinked
+   * first (only a socket), and the path is unlinked when the server closes.
+   *
+   * @throws {TypeError} `protocolFactory` is not a function, or `path` is not
+   *   a non-empty string.
+   */
+  override createUnixServer(
+    protocolFactory: () => BaseProtocol,
+    path?: string | null,
+    options?: CreateUnixServerOptions,
+  ): Promise<Server> {
+    return createUnixServer(this, this.#io, protocolFactory, path, options);
+  }
+
+  /**
+   * Wraps a readable pipe end (`Deno.stdin`, a FIFO opened with `Deno.open`)
+   * in a read transport. Equivalent to `loop.connect_read_pipe()`.
+   *
+   * @throws {TypeError} `pipe` has no `read()` and `close()`.
+   */
+  override connectReadPipe<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    pipe: ReadablePipe,
+  ): Promise<[ReadTransport, P]> {
+    return connectReadPipe(this, this.#io, protocolFactory, pipe);
+  }
+
+  /**
+   * Wraps a writable pipe end (`Deno.stdout`, a FIFO opened for writing) in
+   * a write transport with flow control. Equivalent to
+   * `loop.connect_write_pipe()`.
+   *
+   * @throws {TypeError} `pipe` has no `write()` and `close()`.
+   */
+  override connectWritePipe<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    pipe: WritablePipe,
+  ): Promise<[WriteTransport, P]> {
+    return connectWritePipe(this, this.#io, protocolFactory, pipe);
   }
 }
