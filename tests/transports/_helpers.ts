@@ -100,12 +100,11 @@ export class Echo extends Recorder {
   }
 }
 
-/** `[host, port]` of a server's first socket. */
-export function addressOf(server: { sockets: readonly { getsockname(): [string, number] }[] }): [
-  string,
-  number,
-] {
-  return server.sockets[0].getsockname();
+/** `[host, port]` of a server's first socket (a TCP server). */
+export function addressOf(
+  server: { sockets: readonly { getsockname(): [string, number] | string }[] },
+): [string, number] {
+  return server.sockets[0].getsockname() as [string, number];
 }
 
 /** UTF-8 bytes of `s`. */
