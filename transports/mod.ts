@@ -5,9 +5,11 @@
  * A protocol is a set of callbacks; the loop makes a transport for each
  * connection and calls the protocol from its own iterations:
  * `connectionMade`, `dataReceived`*, `eofReceived`, `connectionLost`.
- * `ProactorEventLoop.createConnection()` and `createServer()` make TCP
- * transports; Unix sockets, pipes, UDP and the selector loop's transports
- * land later (issue 5).
+ * `ProactorEventLoop` makes TCP and Unix socket transports
+ * (`createConnection`, `createServer`, `createUnixConnection`,
+ * `createUnixServer`), pipe transports (`connectReadPipe`,
+ * `connectWritePipe`) and resolves names (`getaddrinfo`, `getnameinfo`);
+ * UDP and the selector loop's transports land later (issue 5).
  *
  * ```ts
  * import { Protocol, type BaseTransport, type Transport } from "@aio/asyncio/transports";
