@@ -26,11 +26,13 @@ async function withFifo(
 
 class Writer extends Protocol {
   readonly events: string[] = [];
+  readonly resumed = Promise.withResolvers<void>();
   override pauseWriting(): void {
     this.events.push("pause");
   }
   override resumeWriting(): void {
     this.events.push("resume");
+    this.resumed.resolve();
   }
   override connectionLost(err: unknown): void {
     this.events.push(err === null ? "lost" : "lost with error");
@@ -80,6 +82,8 @@ Deno.test("connectWritePipe() pauses the protocol above the high-water mark and 
       const [, received] = await loop.connectReadPipe(() => new Recorder(loop), readEnd);
       await received.waitFor(payload.length, loop);
       assert.equal(received.received, payload.length);
+      // The reader may see the last bytes before the writer's completion runs.
+      await sender.resumed.promise;
       assert.equal(writer.getWriteBufferSize(), 0);
       assert.deepEqual(sender.events, ["pause", "resume"]);
       writer.close();
