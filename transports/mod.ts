@@ -51,4 +51,12 @@ export {
   type GetaddrinfoOptions,
   getnameinfo,
 } from "./name_resolution.ts";
+export {
+  DenoSelector,
+  EVENT_READ,
+  EVENT_WRITE,
+  type Selector,
+  type SelectorKey,
+} from "./selector.ts";
+export { createSocket, type CreateSocketOptions, Socket, type SocketState } from "./socket.ts";
 export * from "./socket_constants.ts";

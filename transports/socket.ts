@@ -1,0 +1,392 @@
+/**
+ * `Socket`: the project's socket object, what `SelectorEventLoop`'s
+ * `addReader`/`addWriter` and `sock*` operations take. Deno has no raw
+ * sockets or descriptors, so this is not Python's `socket.socket`: it wraps a
+ * `Deno.TcpConn` or `Deno.TcpListener` and turns Deno's completions into
+ * readiness (see `selector.ts` for the exact semantics).
+ *
+ * Only TCP stream sockets (`AF_INET`, `AF_INET6`, `SOCK_STREAM`) exist so
+ * far. The life cycle is Python's: `createSocket()`, then either
+ * `bind()` + `listen()` + `loop.sockAccept()`, or `loop.sockConnect()`.
+ * Deno cannot bind the local end of a connecting socket, so `bind()` is for
+ * listening sockets only.
+ *
+ * The methods whose names start with `_` are the readiness protocol between
+ * a socket and the selector and `SelectorEventLoop`: non-blocking attempts
+ * that return `null` where Python's non-blocking socket raises
+ * `BlockingIOError`. User code calls the loop's `sock*` methods instead.
+ *
+ * @module
+ */
+import { NotImplementedError } from "../loop/exceptions.ts";
+import { AF_INET, AF_INET6, SOCK_STREAM } from "./socket_constants.ts";
+
+// The read buffer of one socket: a read lands here and waits for `_tryRecvInto`.
+const READ_BUFFER_SIZE = 64 * 1024;
+
+/** Options of {@linkcode createSocket}. */
+export interface CreateSocketOptions {
+  /** `AF_INET` (default) or `AF_INET6`. */
+  family?: number;
+  /** `SOCK_STREAM` (default; the only type so far). */
+  type?: number;
+}
+
+/** The state of a {@linkcode Socket}. */
+export type SocketState = "new" | "bound" | "listening" | "connecting" | "connected" | "closed";
+
+/**
+ * A TCP socket object for `SelectorEventLoop`. Equivalent to a non-blocking
+ * Python `socket.socket` as far as asyncio's `sock_*` methods use it.
+ *
+ * @example Accept and connect over loopback
+ * ```ts ignore
+ * import { SelectorEventLoop } from "@aio/asyncio/loop";
+ * import { createSocket } from "@aio/asyncio/transports";
+ *
+ * const loop = new SelectorEventLoop();
+ * await loop.runUntilComplete(async () => {
+ *   const server = createSocket();
+ *   server.bind(["127.0.0.1", 0]);
+ *   server.listen();
+ *   const client = createSocket();
+ *   const accepted = loop.sockAccept(server);
+ *   await loop.sockConnect(client, server.getsockname());
+ *   const [conn] = await accepted;
+ *   for (const s of [conn, client, server]) s.close();
+ * });
+ * loop.close();
+ * ```
+ */
+export class Socket {
+  /** The address family (`AF_INET` or `AF_INET6`). */
+  readonly family: number;
+  /** The socket type (`SOCK_STREAM`). */
+  readonly type: number;
+  #state: SocketState = "new";
+  #bound: [string, number] | null = null;
+  #conn: Deno.TcpConn | null = null;
+  #listener: Deno.TcpListener | null = null;
+  #connectAbort: AbortController | null = null;
+  // Readiness state: at most one read (or accept) and one write (or connect) in flight.
+  #rbuf: Uint8Array | null = null;
+  #rstart = 0;
+  #rend = 0;
+  #eof = false;
+  #readError: unknown = null;
+  #reading = false;
+  #accepted: Deno.TcpConn | null = null;
+  #writing = false;
+  #writeError: unknown = null;
+  #listener_cb: (() => void) | null = null;
+
+  /** Use {@linkcode createSocket}, or the loop's `sockAccept`, to make one. */
+  constructor(family: number, type: number, conn?: Deno.TcpConn) {
+    this.family = family;
+    this.type = type;
+    if (conn !== undefined) {
+      this.#conn = conn;
+      this.#state = "connected";
+      conn.setNoDelay(true);
+    }
+  }
+
+  /** The socket's state. */
+  get state(): SocketState {
+    return this.#state;
+  }
+
+  /**
+   * Records the local address to listen on. Equivalent to `socket.bind()`;
+   * the port of `["host", 0]` is known after `listen()`.
+   *
+   * @throws {TypeError} `address` is not `[host, port]`, or the socket is not new.
+   */
+  bind(address: [host: string, port: number]): void {
+    if (
+      !Array.isArray(address) || typeof address[0] !== "string" ||
+      !Number.isInteger(address[1]) || address[1] < 0 || address[1] > 65535
+    ) {
+      throw new TypeError(
+        `Cannot bind socket as 'address' must be [host, port] with a port from 0 to 65535: received ${
+          String(address)
+        }`,
+      );
+    }
+    if (this.#state !== "new") {
+      throw new TypeError(`Cannot bind socket: socket is ${this.#state}`);
+    }
+    this.#bound = [address[0], address[1]];
+    this.#state = "bound";
+  }
+
+  /**
+   * Starts listening on the bound address (`Deno.listen`). Equivalent to
+   * `socket.listen()`.
+   *
+   * @throws {TypeError} The socket is not bound.
+   */
+  listen(backlog = 100): void {
+    if (this.#state !== "bound") {
+      throw new TypeError(`Cannot listen on socket: socket is ${this.#state}, not bound`);
+    }
+    const [hostname, port] = this.#bound!;
+    this.#listener = Deno.listen({ hostname, port, tcpBacklog: backlog });
+    this.#state = "listening";
+  }
+
+  /** The local `[host, port]`. Equivalent to `socket.getsockname()`. */
+  getsockname(): [host: string, port: number] {
+    const addr = (this.#listener?.addr ?? this.#conn?.localAddr) as Deno.NetAddr | undefined;
+    if (addr !== undefined) return [addr.hostname, addr.port];
+    return this.#bound === null ? ["0.0.0.0", 0] : [this.#bound[0], this.#bound[1]];
+  }
+
+  /**
+   * The remote `[host, port]` of a connected socket. Equivalent to
+   * `socket.getpeername()`.
+   *
+   * @throws {TypeError} The socket is not connected.
+   */
+  getpeername(): [host: string, port: number] {
+    if (this.#conn === null) {
+      throw new TypeError(`Cannot get peer name: socket is ${this.#state}`);
+    }
+    const addr = this.#conn.remoteAddr as Deno.NetAddr;
+    return [addr.hostname, addr.port];
+  }
+
+  /**
+   * Closes the socket; a read, accept or connect in flight is dropped.
+   * Equivalent to `socket.close()`; closing twice does nothing.
+   */
+  close(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#listener_cb = null;
+    this.#connectAbort?.abort();
+    for (const r of [this.#conn, this.#listener, this.#accepted]) {
+      try {
+        r?.close();
+      } catch {
+        // Closed already by the peer's reset: nothing to release.
+      }
+    }
+    this.#conn = this.#listener = this.#accepted = null;
+  }
+
+  // ----------------------------------------------------------------------
+  // The readiness protocol (selector and loop only).
+
+  /**
+   * Whether a non-blocking read or accept would not block: data, EOF or an
+   * error is waiting, or an accepted connection is.
+   */
+  _readable(): boolean {
+    return this.#rend > this.#rstart || this.#eof || this.#readError !== null ||
+      this.#accepted !== null;
+  }
+
+  /** Whether no write or connect is in flight (the last write drained, or the connect settled). */
+  _writable(): boolean {
+    return !this.#writing;
+  }
+
+  /** Sets the function called whenever a read, accept, write or connect settles. */
+  _watch(listener: (() => void) | null): void {
+    this.#listener_cb = listener;
+  }
+
+  /** Starts a read (or accept) unless one is in flight or something is already readable. */
+  _armRead(): void {
+    if (this.#reading || this._readable()) return;
+    if (this.#conn !== null) this.#startRead(this.#conn);
+    else if (this.#listener !== null) this.#startAccept(this.#listener);
+  }
+
+  /**
+   * Copies waiting data into `buf`: the number of bytes, 0 at EOF, or `null`
+   * when nothing is waiting (Python's `BlockingIOError`).
+   *
+   * @throws {unknown} The error the last read failed with.
+   */
+  _tryRecvInto(buf: Uint8Array): number | null {
+    if (this.#rend > this.#rstart) {
+      const n = Math.min(buf.length, this.#rend - this.#rstart);
+      buf.set(this.#rbuf!.subarray(this.#rstart, this.#rstart + n));
+      this.#rstart += n;
+      if (this.#rstart === this.#rend) this.#rstart = this.#rend = 0;
+      return n;
+    }
+    if (this.#readError !== null) throw this.#readError;
+    if (this.#eof) return 0;
+    if (this.#state === "closed") throw new Deno.errors.BadResource("Socket is closed");
+    return null;
+  }
+
+  /** The accepted connection and its peer address, or `null` when none is waiting. */
+  _tryAccept(): [Socket, [host: string, port: number]] | null {
+    if (this.#readError !== null) {
+      const err = this.#readError;
+      this.#readError = null;
+      throw err;
+    }
+    const conn = this.#accepted;
+    if (conn === null) return null;
+    this.#accepted = null;
+    const sock = new Socket(this.family, this.type, conn);
+    return [sock, sock.getpeername()];
+  }
+
+  /**
+   * Starts writing all of `data` (looping over Deno's partial writes); the
+   * socket is writable again when it drained. `data` must stay unchanged
+   * until then.
+   *
+   * @throws {unknown} The error a previous write failed with.
+   */
+  _startSend(data: Uint8Array): void {
+    this._throwWriteError();
+    if (this.#conn === null) throw new TypeError(`Cannot send: socket is ${this.#state}`);
+    this.#writing = true;
+    this.#writeAll(this.#conn, data);
+  }
+
+  /** Throws (once) the error the last write or connect failed with. */
+  _throwWriteError(): void {
+    const err = this.#writeError;
+    if (err === null) return;
+    this.#writeError = null;
+    throw err;
+  }
+
+  /**
+   * Starts connecting to `[host, port]`; the socket becomes writable when the
+   * attempt settled, and `_throwWriteError` then reports a failure.
+   *
+   * @throws {NotImplementedError} The socket is bound (Deno cannot bind a connecting socket).
+   * @throws {TypeError} The socket is not new.
+   */
+  _startConnect(address: [host: string, port: number]): void {
+    if (this.#state === "bound") {
+      throw new NotImplementedError(
+        "Cannot connect a bound socket: Deno.connect cannot bind the local end",
+      );
+    }
+    if (this.#state !== "new") throw new TypeError(`Cannot connect: socket is ${this.#state}`);
+    this.#state = "connecting";
+    this.#writing = true;
+    const abort = new AbortController();
+    this.#connectAbort = abort;
+    Deno.connect({ hostname: address[0], port: address[1], signal: abort.signal }).then(
+      (conn) => {
+        this.#connectAbort = null;
+        if (this.#state !== "connecting") {
+          conn.close();
+          return;
+        }
+        conn.setNoDelay(true);
+        this.#conn = conn;
+        this.#state = "connected";
+        this.#settleWrite(null);
+      },
+      (err) => {
+        this.#connectAbort = null;
+        if (this.#state === "connecting") this.#state = "new";
+        this.#settleWrite(err);
+      },
+    );
+  }
+
+  /** Aborts a connect in flight (its awaiting caller was cancelled). */
+  _abortConnect(): void {
+    if (this.#state !== "connecting") return;
+    this.#state = "new";
+    this.#connectAbort?.abort();
+  }
+
+  #startRead(conn: Deno.TcpConn): void {
+    this.#reading = true;
+    this.#rbuf ??= new Uint8Array(READ_BUFFER_SIZE);
+    conn.read(this.#rbuf).then(
+      (n) => {
+        this.#reading = false;
+        if (n === null) this.#eof = true;
+        else this.#rend = n;
+        this.#listener_cb?.();
+      },
+      (err) => {
+        this.#reading = false;
+        // A read dropped by our own close() is not an error anyone waits for.
+        if (this.#state === "closed") return;
+        this.#readError = err;
+        this.#listener_cb?.();
+      },
+    );
+  }
+
+  #startAccept(listener: Deno.TcpListener): void {
+    this.#reading = true;
+    listener.accept().then(
+      (conn) => {
+        this.#reading = false;
+        if (this.#state === "closed") {
+          conn.close();
+          return;
+        }
+        this.#accepted = conn;
+        this.#listener_cb?.();
+      },
+      (err) => {
+        this.#reading = false;
+        if (this.#state === "closed") return;
+        this.#readError = err;
+        this.#listener_cb?.();
+      },
+    );
+  }
+
+  async #writeAll(conn: Deno.TcpConn, data: Uint8Array): Promise<void> {
+    let err: unknown = null;
+    try {
+      for (let off = 0; off < data.length;) off += await conn.write(data.subarray(off));
+    } catch (e) {
+      err = e;
+    }
+    this.#settleWrite(this.#state === "closed" ? null : err);
+  }
+
+  #settleWrite(err: unknown): void {
+    this.#writing = false;
+    if (err !== null) this.#writeError = err;
+    this.#listener_cb?.();
+  }
+}
+
+/**
+ * Creates a TCP socket object for `SelectorEventLoop`'s `sock*` methods.
+ * Equivalent to Python's `socket.socket(family, type)` (non-blocking).
+ *
+ * @example
+ * ```ts
+ * import { AF_INET, createSocket } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
+ *
+ * const sock = createSocket({ family: AF_INET });
+ * assert.equal(sock.state, "new");
+ * sock.close();
+ * ```
+ *
+ * @throws {NotImplementedError} A family other than `AF_INET`/`AF_INET6`, or
+ *   a type other than `SOCK_STREAM`.
+ */
+export function createSocket(options?: CreateSocketOptions): Socket {
+  const family = options?.family ?? AF_INET;
+  const type = options?.type ?? SOCK_STREAM;
+  if ((family !== AF_INET && family !== AF_INET6) || type !== SOCK_STREAM) {
+    throw new NotImplementedError(
+      `Cannot create socket: only AF_INET/AF_INET6 SOCK_STREAM sockets exist so far: received family ${family}, type ${type}`,
+    );
+  }
+  return new Socket(family, type);
+}
