@@ -629,7 +629,11 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Selector loop only; lands with the transports issue.
    */
-  addReader(): void {
+  addReader<A extends unknown[]>(
+    _sock: unknown,
+    _callback: (...args: A) => void,
+    ..._args: A
+  ): void {
     throw notYet("addReader", TRANSPORTS);
   }
 
@@ -638,7 +642,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Selector loop only; lands with the transports issue.
    */
-  removeReader(): boolean {
+  removeReader(_sock: unknown): boolean {
     throw notYet("removeReader", TRANSPORTS);
   }
 
@@ -647,7 +651,11 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Selector loop only; lands with the transports issue.
    */
-  addWriter(): void {
+  addWriter<A extends unknown[]>(
+    _sock: unknown,
+    _callback: (...args: A) => void,
+    ..._args: A
+  ): void {
     throw notYet("addWriter", TRANSPORTS);
   }
 
@@ -656,7 +664,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Selector loop only; lands with the transports issue.
    */
-  removeWriter(): boolean {
+  removeWriter(_sock: unknown): boolean {
     throw notYet("removeWriter", TRANSPORTS);
   }
 
@@ -665,7 +673,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  sockRecv(): Promise<Uint8Array> {
+  sockRecv(_sock: unknown, _nbytes: number): Promise<Uint8Array> {
     return Promise.reject(notYet("sockRecv", TRANSPORTS));
   }
 
@@ -674,7 +682,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  sockRecvInto(): Promise<number> {
+  sockRecvInto(_sock: unknown, _buf: Uint8Array): Promise<number> {
     return Promise.reject(notYet("sockRecvInto", TRANSPORTS));
   }
 
@@ -701,7 +709,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  sockSendall(): Promise<void> {
+  sockSendall(_sock: unknown, _data: Uint8Array): Promise<void> {
     return Promise.reject(notYet("sockSendall", TRANSPORTS));
   }
 
@@ -719,7 +727,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  sockConnect(): Promise<void> {
+  sockConnect(_sock: unknown, _address: unknown): Promise<void> {
     return Promise.reject(notYet("sockConnect", TRANSPORTS));
   }
 
@@ -728,7 +736,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  sockAccept(): Promise<[unknown, unknown]> {
+  sockAccept(_sock: unknown): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("sockAccept", TRANSPORTS));
   }
 

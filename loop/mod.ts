@@ -38,5 +38,6 @@ export { BaseEventLoop, type BaseEventLoopOptions } from "./base_event_loop.ts";
 export { SelectorEventLoop } from "./selector_event_loop.ts";
 export { ProactorEventLoop } from "./proactor_event_loop.ts";
 export { ProactorIoDriver } from "./proactor_io_driver.ts";
+export { SelectorIoDriver } from "./selector_io_driver.ts";
 export * from "./policies.ts";
 export * from "./runners.ts";

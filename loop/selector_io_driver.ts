@@ -1,0 +1,161 @@
+/**
+ * The I/O driver of `SelectorEventLoop`: keeps the reader and writer
+ * callbacks of each registered socket in its selector key (Python's
+ * `(reader, writer)` handle pair) and dispatches readiness events.
+ *
+ * How readiness reaches the callbacks without touching the base loop's
+ * iteration: the selector's wake-up schedules one dispatch callback with
+ * `callSoon` (which wakes a sleeping loop); the dispatch runs `select(0)` and
+ * each ready key's handles. Readiness is level-triggered, so after a batch
+ * with events the dispatch schedules itself once more: a key still ready
+ * (data nobody consumed, a writer on a drained socket) runs again on the next
+ * iteration, as with `epoll`, and the first empty `select(0)` ends the
+ * chain.
+ *
+ * @module
+ */
+import type { AbstractEventLoop } from "./abstract_event_loop.ts";
+import { RuntimeError } from "./exceptions.ts";
+import { Handle } from "./handle.ts";
+import type { IoDriver } from "./io_driver.ts";
+import { EVENT_READ, EVENT_WRITE, type Selector } from "../transports/selector.ts";
+
+// What a key's `data` holds: the reader and writer handles.
+type Pair = [reader: Handle | null, writer: Handle | null];
+
+/**
+ * The readiness-model I/O driver over any {@linkcode Selector}.
+ *
+ * @example
+ * ```ts
+ * import { SelectorIoDriver } from "@aio/asyncio/loop";
+ * import { DenoSelector } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
+ *
+ * const driver = new SelectorIoDriver(new DenoSelector());
+ * assert.equal(driver.inFlight, 0);
+ * driver.close();
+ * ```
+ */
+export class SelectorIoDriver<S = unknown> implements IoDriver {
+  readonly #selector: Selector<S>;
+  #loop: AbstractEventLoop | null = null;
+  #scheduled = false;
+
+  /** Wraps `selector`; the loop calls {@linkcode SelectorIoDriver.attach} once it exists. */
+  constructor(selector: Selector<S>) {
+    this.#selector = selector;
+    selector.setWakeup(this.#onWake);
+  }
+
+  /** The selector this driver dispatches. */
+  get selector(): Selector<S> {
+    return this.#selector;
+  }
+
+  /** Operations under way, as the selector counts them. */
+  get inFlight(): number {
+    return this.#selector.inFlight;
+  }
+
+  /** Binds the driver to its loop (whose `callSoon` runs the dispatch). */
+  attach(loop: AbstractEventLoop): void {
+    this.#loop = loop;
+  }
+
+  /** Runs `callback(...args)` whenever `sock` is readable, replacing a previous reader. */
+  addReader(sock: S, callback: (...args: unknown[]) => void, args: unknown[]): void {
+    this.#add(sock, 0, new Handle(callback, args, this.#attached()));
+  }
+
+  /** Runs `callback(...args)` whenever `sock` is writable, replacing a previous writer. */
+  addWriter(sock: S, callback: (...args: unknown[]) => void, args: unknown[]): void {
+    this.#add(sock, 1, new Handle(callback, args, this.#attached()));
+  }
+
+  /** Stops the reader of `sock`; whether there was one. */
+  removeReader(sock: S): boolean {
+    return this.#remove(sock, 0);
+  }
+
+  /** Stops the writer of `sock`; whether there was one. */
+  removeWriter(sock: S): boolean {
+    return this.#remove(sock, 1);
+  }
+
+  /** Drops every registration (the sockets stay open, as Python's loop leaves them). */
+  close(): void {
+    for (const key of this.#selector.getMap().values()) {
+      const [r, w] = key.data as Pair;
+      r?.cancel();
+      w?.cancel();
+    }
+    this.#selector.close();
+  }
+
+  #attached(): AbstractEventLoop {
+    if (this.#loop === null || this.#loop.isClosed()) {
+      throw new RuntimeError("Cannot register socket: event loop is closed");
+    }
+    return this.#loop;
+  }
+
+  #add(sock: S, slot: 0 | 1, handle: Handle): void {
+    const key = this.#selector.getMap().get(sock);
+    const mask = slot === 0 ? EVENT_READ : EVENT_WRITE;
+    if (key === undefined) {
+      const pair: Pair = [null, null];
+      pair[slot] = handle;
+      this.#selector.register(sock, mask, pair);
+      return;
+    }
+    const old = key.data as Pair;
+    const pair: Pair = [old[0], old[1]];
+    old[slot]?.cancel();
+    pair[slot] = handle;
+    this.#selector.modify(sock, key.events | mask, pair);
+  }
+
+  #remove(sock: S, slot: 0 | 1): boolean {
+    const key = this.#selector.getMap().get(sock);
+    if (key === undefined) return false;
+    const old = key.data as Pair;
+    const handle = old[slot];
+    if (handle === null) return false;
+    handle.cancel();
+    const events = key.events & ~(slot === 0 ? EVENT_READ : EVENT_WRITE);
+    if (events === 0) {
+      this.#selector.unregister(sock);
+    } else {
+      const pair: Pair = [old[0], old[1]];
+      pair[slot] = null;
+      this.#selector.modify(sock, events, pair);
+    }
+    return true;
+  }
+
+  #onWake = (): void => {
+    if (this.#scheduled) return;
+    const loop = this.#loop;
+    if (loop === null || loop.isClosed()) return;
+    this.#scheduled = true;
+    loop.callSoon(this.#dispatch);
+  };
+
+  #dispatch = (): void => {
+    this.#scheduled = false;
+    const events = this.#selector.select(0);
+    for (const [key, ready] of events) {
+      // A callback earlier in this batch may have removed this one.
+      if ((ready & EVENT_READ) !== 0) {
+        const reader = (this.#selector.getMap().get(key.fileobj)?.data as Pair | undefined)?.[0];
+        if (reader && !reader.cancelled()) reader._run();
+      }
+      if ((ready & EVENT_WRITE) !== 0) {
+        const writer = (this.#selector.getMap().get(key.fileobj)?.data as Pair | undefined)?.[1];
+        if (writer && !writer.cancelled()) writer._run();
+      }
+    }
+    if (events.length > 0) this.#onWake();
+  };
+}
