@@ -1,0 +1,173 @@
+/**
+ * `SelectorEventLoop`'s readiness API over loopback TCP: `addReader`/
+ * `addWriter`, the `sock*` family, cancellation, bad input.
+ */
+import assert from "node:assert/strict";
+import { CancelledError, SelectorEventLoop } from "../../loop/mod.ts";
+import { createSocket, type Socket } from "../../transports/mod.ts";
+import { sleep } from "../../tasks/sleep.ts";
+
+async function onSelector<T>(main: (loop: SelectorEventLoop) => Promise<T>): Promise<T> {
+  const loop = new SelectorEventLoop();
+  try {
+    return await loop.runUntilComplete(() => main(loop));
+  } finally {
+    loop.close();
+  }
+}
+
+// A listening socket and a connected pair made with the loop's own sock* operations.
+async function connected(
+  loop: SelectorEventLoop,
+): Promise<{ server: Socket; client: Socket; conn: Socket; close(): void }> {
+  const server = createSocket();
+  server.bind(["127.0.0.1", 0]);
+  server.listen();
+  const client = createSocket();
+  const accepting = loop.sockAccept(server);
+  await loop.sockConnect(client, server.getsockname());
+  const [conn, address] = await accepting;
+  assert.deepEqual(address, client.getsockname());
+  return {
+    server,
+    client,
+    conn,
+    close() {
+      for (const s of [client, conn, server]) s.close();
+    },
+  };
+}
+
+Deno.test("SelectorEventLoop.sockConnect(), sockAccept(), sockSendall() and sockRecv() round-trip over loopback", async () => {
+  await onSelector(async (loop) => {
+    const { client, conn, close } = await connected(loop);
+    assert.equal(client.state, "connected");
+    assert.deepEqual(conn.getpeername(), client.getsockname());
+    await loop.sockSendall(client, new TextEncoder().encode("hello"));
+    assert.equal(new TextDecoder().decode(await loop.sockRecv(conn, 100)), "hello");
+    const big = new Uint8Array(1 << 20).fill(7);
+    const sending = loop.sockSendall(conn, big);
+    let got = 0;
+    const buf = new Uint8Array(65536);
+    while (got < big.length) {
+      const n = await loop.sockRecvInto(client, buf);
+      assert.ok(n > 0);
+      got += n;
+    }
+    await sending;
+    assert.equal(got, big.length);
+    conn.close();
+    assert.equal((await loop.sockRecv(client, 10)).length, 0, "EOF is an empty read");
+    close();
+  });
+});
+
+Deno.test("SelectorEventLoop.sockConnect() rejects a refused connection", async () => {
+  await onSelector(async (loop) => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    const sock = createSocket();
+    await assert.rejects(
+      loop.sockConnect(sock, ["127.0.0.1", port]),
+      Deno.errors.ConnectionRefused,
+    );
+    sock.close();
+  });
+});
+
+Deno.test("SelectorEventLoop.addReader() calls back while readable and stops after removeReader()", async () => {
+  await onSelector(async (loop) => {
+    const { client, conn, close } = await connected(loop);
+    const got: number[] = [];
+    const done = loop.createFuture<void>();
+    loop.addReader(conn, (tag: string) => {
+      assert.equal(tag, "tag");
+      const buf = new Uint8Array(16);
+      const n = conn._tryRecvInto(buf);
+      if (n === null) return;
+      got.push(...buf.subarray(0, n));
+      if (got.length >= 3) done.setResult(undefined);
+    }, "tag");
+    await loop.sockSendall(client, new Uint8Array([1, 2, 3]));
+    await done;
+    assert.deepEqual(got, [1, 2, 3]);
+    assert.equal(loop.removeReader(conn), true);
+    assert.equal(loop.removeReader(conn), false);
+    await loop.sockSendall(client, new Uint8Array([4]));
+    await sleep(0.02);
+    assert.deepEqual(got, [1, 2, 3], "no call after removeReader()");
+    close();
+  });
+});
+
+Deno.test("SelectorEventLoop.addWriter() calls back while writable and stops after removeWriter()", async () => {
+  await onSelector(async (loop) => {
+    const { client, close } = await connected(loop);
+    let calls = 0;
+    loop.addWriter(client, () => calls++);
+    await sleep(0.01);
+    assert.ok(calls >= 2, `level-triggered: called ${calls} times`);
+    assert.equal(loop.removeWriter(client), true);
+    const seen = calls;
+    await sleep(0.01);
+    assert.equal(calls, seen);
+    assert.equal(loop.removeWriter(client), false);
+    close();
+  });
+});
+
+Deno.test("SelectorEventLoop.sockRecv() cancelled leaves no registration behind", async () => {
+  await onSelector(async (loop) => {
+    const { client, conn, close } = await connected(loop);
+    const task = loop.createTask(() => loop.sockRecv(conn, 10));
+    await sleep(0);
+    task.cancel();
+    await assert.rejects(async () => await task, CancelledError);
+    assert.equal(loop.removeReader(conn), false, "the reader is gone");
+    // The socket still works afterwards: the data goes to the next receive.
+    await loop.sockSendall(client, new Uint8Array([5]));
+    assert.deepEqual([...await loop.sockRecv(conn, 10)], [5]);
+    close();
+  });
+});
+
+Deno.test("SelectorEventLoop.sockAccept() cancelled leaves no registration behind", async () => {
+  await onSelector(async (loop) => {
+    const server = createSocket();
+    server.bind(["127.0.0.1", 0]);
+    server.listen();
+    const task = loop.createTask(() => loop.sockAccept(server));
+    await sleep(0);
+    task.cancel();
+    await assert.rejects(async () => await task, CancelledError);
+    assert.equal(loop.removeReader(server), false);
+    server.close();
+  });
+});
+
+Deno.test("SelectorEventLoop's readiness methods reject a number fd and foreign objects with TypeError", async () => {
+  await onSelector(async (loop) => {
+    // deno-lint-ignore no-explicit-any
+    const l = loop as any;
+    const noFd = { name: "TypeError", message: /Deno has no raw file descriptors/ };
+    assert.throws(() => l.addReader(3, () => {}), noFd);
+    assert.throws(() => l.addWriter(3, () => {}), noFd);
+    assert.throws(() => l.removeReader(3), noFd);
+    assert.throws(() => l.removeWriter({}), TypeError);
+    await assert.rejects(l.sockRecv(3, 10), noFd);
+    await assert.rejects(l.sockRecvInto(3, new Uint8Array(1)), noFd);
+    await assert.rejects(l.sockSendall(3, new Uint8Array(1)), noFd);
+    await assert.rejects(l.sockConnect(3, ["127.0.0.1", 1]), noFd);
+    await assert.rejects(l.sockAccept(3), noFd);
+    const sock = createSocket();
+    assert.throws(() => l.addReader(sock, "nope"), TypeError);
+    await assert.rejects(l.sockRecv(sock, 0), RangeError);
+    await assert.rejects(l.sockSendall(sock, "text"), TypeError);
+    await assert.rejects(l.sockConnect(sock, "127.0.0.1"), TypeError);
+    sock.bind(["127.0.0.1", 0]);
+    await assert.rejects(l.sockConnect(sock, ["127.0.0.1", 1]), /cannot bind/);
+    sock.close();
+  });
+  assert.throws(() => createSocket({ type: 2 }), /SOCK_STREAM/);
+});
