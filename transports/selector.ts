@@ -32,6 +32,9 @@
  * - `select(timeout)` returns at once, whatever `timeout` is, with every
  *   registered key that is ready for an event it asked for, as
  *   `[key, readyEvents]` pairs; `select(0)` with nothing ready returns `[]`.
+ *   It visits only the sockets whose readiness may have changed (ready at
+ *   the previous call, settled or registered since), so its cost follows
+ *   the activity, not the number of registrations.
  * - `unregister()` (and `modify()` dropping `EVENT_READ`) stops reporting,
  *   but a read in flight is not cancelled (Deno cannot cancel one): its data
  *   stays buffered on the socket, and closing the socket drops it. No
@@ -159,6 +162,11 @@ export function checkSocket(sock: unknown, method: string): asserts sock is Sock
  */
 export class DenoSelector implements Selector<Socket> {
   readonly #keys = new Map<Socket, SelectorKey<Socket>>();
+  // The sockets whose readiness may have changed since the last select():
+  // those ready then (level-triggered), those whose operation settled since,
+  // and those (re)registered. No other socket can have become ready, so
+  // select() costs O(candidates), not O(registrations).
+  #candidates = new Set<Socket>();
   #wakeup: (() => void) | null = null;
   #wakePending = false;
   #closed = false;
@@ -197,6 +205,7 @@ export class DenoSelector implements Selector<Socket> {
   unregister(fileobj: Socket): SelectorKey<Socket> {
     const key = this.getKey(fileobj);
     this.#keys.delete(fileobj);
+    this.#candidates.delete(fileobj);
     fileobj._watch(null);
     return key;
   }
@@ -205,15 +214,21 @@ export class DenoSelector implements Selector<Socket> {
   select(_timeout?: number | null): Array<[SelectorKey<Socket>, number]> {
     this.#wakePending = false;
     const ready: Array<[SelectorKey<Socket>, number]> = [];
-    for (const key of this.#keys.values()) {
-      const sock = key.fileobj;
+    const candidates = this.#candidates;
+    this.#candidates = new Set();
+    for (const sock of candidates) {
+      const key = this.#keys.get(sock);
+      if (key === undefined) continue;
       let events = 0;
       if (key.events & EVENT_READ) {
         if (sock._readable()) events |= EVENT_READ;
         else sock._armRead();
       }
       if ((key.events & EVENT_WRITE) && sock._writable()) events |= EVENT_WRITE;
-      if (events !== 0) ready.push([key, events]);
+      if (events !== 0) {
+        ready.push([key, events]);
+        this.#candidates.add(sock);
+      }
     }
     return ready;
   }
@@ -243,6 +258,7 @@ export class DenoSelector implements Selector<Socket> {
     this.#closed = true;
     for (const sock of this.#keys.keys()) sock._watch(null);
     this.#keys.clear();
+    this.#candidates.clear();
     this.#wakeup = null;
   }
 
@@ -250,6 +266,7 @@ export class DenoSelector implements Selector<Socket> {
   // registration is ready already.
   #arm(key: SelectorKey<Socket>): void {
     const sock = key.fileobj;
+    this.#candidates.add(sock);
     if (key.events & EVENT_READ) sock._armRead();
     if (
       ((key.events & EVENT_READ) && sock._readable()) ||
@@ -260,7 +277,9 @@ export class DenoSelector implements Selector<Socket> {
   }
 
   #onSettled(sock: Socket): void {
-    if (this.#keys.has(sock)) this.#wake();
+    if (!this.#keys.has(sock)) return;
+    this.#candidates.add(sock);
+    this.#wake();
   }
 
   #wake(): void {

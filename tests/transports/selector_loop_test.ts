@@ -171,3 +171,32 @@ Deno.test("SelectorEventLoop's readiness methods reject a number fd and foreign 
   });
   assert.throws(() => createSocket({ type: 2 }), /SOCK_STREAM/);
 });
+
+Deno.test("SelectorEventLoop.sockSendall() cancelled while the peer does not read leaves no writer behind", async () => {
+  await onSelector(async (loop) => {
+    const { client, close } = await connected(loop);
+    // Far more than the socket buffers hold: the write stays in flight.
+    const task = loop.createTask(() => loop.sockSendall(client, new Uint8Array(64 << 20)));
+    await sleep(0.02);
+    assert.equal(task.done(), false);
+    task.cancel();
+    await assert.rejects(async () => await task, CancelledError);
+    assert.equal(loop.removeWriter(client), false);
+    close(); // interrupts the write in flight (sanitizers are on)
+  });
+});
+
+Deno.test("SelectorEventLoop.close() drops the registrations; the sockets stay open, as in asyncio", async () => {
+  const loop = new SelectorEventLoop();
+  let calls = 0;
+  const { client, conn, close } = await loop.runUntilComplete(async () => {
+    const pair = await connected(loop);
+    loop.addReader(pair.conn, () => calls++);
+    return pair;
+  });
+  loop.close();
+  assert.equal(calls, 0);
+  assert.equal(client.state, "connected");
+  assert.equal(conn.state, "connected");
+  close();
+});
