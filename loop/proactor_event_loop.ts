@@ -34,6 +34,7 @@ import {
   createUnixServer,
   type CreateUnixServerOptions,
 } from "../transports/unix.ts";
+import { type MakeTransport, proactorTransports } from "../transports/stream_transport.ts";
 import type { WriteTransport } from "../transports/write_transport.ts";
 
 /**
@@ -60,12 +61,14 @@ import type { WriteTransport } from "../transports/write_transport.ts";
  */
 export class ProactorEventLoop extends BaseEventLoop {
   readonly #io: ProactorIoDriver;
+  readonly #make: MakeTransport;
 
   /** Creates the loop with its own I/O driver (an `ioDriver` option is ignored). */
   constructor(options?: BaseEventLoopOptions) {
     const io = new ProactorIoDriver();
     super({ ...options, ioDriver: io, debug: options?.debug ?? debugFromEnvironment() });
     this.#io = io;
+    this.#make = proactorTransports(this, io);
   }
 
   /**
@@ -116,7 +119,7 @@ export class ProactorEventLoop extends BaseEventLoop {
     port?: number | null,
     options?: CreateConnectionOptions,
   ): Promise<[Transport, P]> {
-    return createTcpConnection(this, this.#io, protocolFactory, host, port, options);
+    return createTcpConnection(this, this.#io, this.#make, protocolFactory, host, port, options);
   }
 
   /**
@@ -138,7 +141,7 @@ export class ProactorEventLoop extends BaseEventLoop {
     port?: number | null,
     options?: CreateServerOptions,
   ): Promise<Server> {
-    return createTcpServer(this, this.#io, protocolFactory, host, port, options);
+    return createTcpServer(this, this.#io, this.#make, protocolFactory, host, port, options);
   }
 
   /**

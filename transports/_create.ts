@@ -8,7 +8,12 @@ import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { Server } from "./server.ts";
-import { ProactorStreamTransport, type StreamConn, type StreamMode } from "./stream_transport.ts";
+import {
+  type MakeTransport,
+  proactorTransports,
+  type StreamConn,
+  type StreamMode,
+} from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 
 /** Makes the protocol, wraps `conn` and waits for `connectionMade`; closes `conn` on failure. */
@@ -20,6 +25,7 @@ export async function wrapConn<P extends BaseProtocol>(
   method: string,
   extra: Record<string, unknown>,
   mode: StreamMode = "duplex",
+  make: MakeTransport = proactorTransports(loop, io),
 ): Promise<[Transport, P]> {
   let protocol: P;
   try {
@@ -29,7 +35,13 @@ export async function wrapConn<P extends BaseProtocol>(
     throw err;
   }
   const waiter = loop.createFuture<void>();
-  const transport = new ProactorStreamTransport(loop, io, conn, protocol, { waiter, extra, mode });
+  let transport: Transport;
+  try {
+    transport = make(conn, protocol, { waiter, extra, mode });
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
   try {
     await waiter;
   } catch (err) {
@@ -47,11 +59,13 @@ export async function startServer(
   protocolFactory: () => BaseProtocol,
   method: string,
   options: { startServing?: boolean } | undefined,
+  make: MakeTransport = proactorTransports(loop, io),
 ): Promise<Server> {
   const server = new Server({
     loop,
     io,
     listeners,
+    makeTransport: make,
     protocolFactory: () => makeProtocol(protocolFactory, method),
   });
   if (options?.startServing ?? true) await server.startServing();

@@ -9,7 +9,8 @@
  * (`createConnection`, `createServer`, `createUnixConnection`,
  * `createUnixServer`), pipe transports (`connectReadPipe`,
  * `connectWritePipe`) and resolves names (`getaddrinfo`, `getnameinfo`);
- * UDP and the selector loop's transports land later (issue 5).
+ * `SelectorEventLoop` makes TCP transports too, over its selector
+ * (`createConnection`, `createServer`); UDP lands later (issue 5).
  *
  * ```ts
  * import { Protocol, type BaseTransport, type Transport } from "@aio/asyncio/transports";
@@ -40,6 +41,13 @@ export { BufferedProtocol } from "./buffered_protocol.ts";
 export { DatagramProtocol } from "./datagram_protocol.ts";
 export { SubprocessProtocol } from "./subprocess_protocol.ts";
 export type { Closable, ProactorIo } from "./proactor_io.ts";
+export type {
+  MakeTransport,
+  MakeTransportOptions,
+  ServerLink,
+  StreamConn,
+  StreamMode,
+} from "./stream_transport.ts";
 export { Server, type ServerInit, TransportSocket } from "./server.ts";
 export type { CreateConnectionOptions, CreateServerOptions } from "./tcp.ts";
 export type { CreateUnixConnectionOptions, CreateUnixServerOptions } from "./unix.ts";

@@ -10,7 +10,8 @@ import type { Future } from "../tasks/future.ts";
 import { sleep } from "../tasks/sleep.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
-import { prepareSocket, ProactorStreamTransport, type ServerLink } from "./stream_transport.ts";
+import { type MakeTransport, prepareSocket, type ServerLink } from "./stream_transport.ts";
+import type { Transport } from "./transport.ts";
 
 // asyncio's pause after an accept error such as EMFILE, so a persistent error does not spin.
 const ACCEPT_RETRY_DELAY = 1;
@@ -46,6 +47,8 @@ export interface ServerInit {
   listeners: Deno.Listener[];
   /** Makes a protocol per accepted connection. */
   protocolFactory: () => BaseProtocol;
+  /** Wraps each accepted conn in the loop's kind of transport. */
+  makeTransport: MakeTransport;
 }
 
 /**
@@ -71,11 +74,12 @@ export class Server implements AsyncDisposable {
   readonly #loop: AbstractEventLoop;
   readonly #io: ProactorIo;
   readonly #factory: () => BaseProtocol;
+  readonly #make: MakeTransport;
   #listeners: Deno.Listener[] | null;
   readonly #sockets: TransportSocket[];
   #serving = false;
   #accepting = new Set<Deno.Listener>();
-  readonly #clients = new Set<ProactorStreamTransport>();
+  readonly #clients = new Set<Transport>();
   #activeCount = 0;
   #waiters: Future<void>[] | null = [];
   #servingForever: Future<void> | null = null;
@@ -86,6 +90,7 @@ export class Server implements AsyncDisposable {
     this.#loop = init.loop;
     this.#io = init.io;
     this.#factory = init.protocolFactory;
+    this.#make = init.makeTransport;
     this.#listeners = [...init.listeners];
     this.#sockets = this.#listeners.map((l) =>
       new TransportSocket(
@@ -271,10 +276,12 @@ export class Server implements AsyncDisposable {
       this.#accept(listener);
       return;
     }
-    new ProactorStreamTransport(this.#loop, this.#io, conn, protocol, {
-      server: this.#link,
-      extra: prepareSocket(conn),
-    });
+    try {
+      this.#make(conn, protocol, { server: this.#link, extra: prepareSocket(conn) });
+    } catch (err) {
+      conn.close();
+      this.#loop.callExceptionHandler({ message: "Error making a transport", exception: err });
+    }
     this.#accept(listener);
   }
 

@@ -29,8 +29,16 @@
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { RuntimeError } from "../loop/exceptions.ts";
-import { logger } from "../loop/logger.ts";
 import type { Future } from "../tasks/future.ts";
+import {
+  callConnectionLost,
+  callConnectionMade,
+  checkWriteData,
+  ignoreLostWrite,
+  reportFatalError,
+  settleWaiter,
+  WaterMarks,
+} from "./_transport_core.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import { BufferedProtocol } from "./buffered_protocol.ts";
 import type { Protocol } from "./protocol.ts";
@@ -43,16 +51,13 @@ const MAX_READ = 256 * 1024;
 const MIN_TAIL = 64 * 1024;
 // Queued chunks smaller than this are joined into one conn.write.
 const JOIN_LIMIT = 64 * 1024;
-const DEFAULT_HIGH = 64 * 1024;
-// asyncio's threshold for warning about writes to a lost connection.
-const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
 /** What a transport tells its server (the server counts its clients). */
 export interface ServerLink {
   /** The transport is open and serving a client. */
-  attach(transport: ProactorStreamTransport): void;
+  attach(transport: Transport): void;
   /** The transport's `connectionLost` ran. */
-  detach(transport: ProactorStreamTransport): void;
+  detach(transport: Transport): void;
 }
 
 /**
@@ -128,9 +133,7 @@ export class ProactorStreamTransport implements Transport {
   #bufferSize = 0;
   #writing = false; // a conn.write is in flight
   #eofWritten = false;
-  #high = DEFAULT_HIGH;
-  #low = DEFAULT_HIGH / 4;
-  #protocolPaused = false;
+  readonly #marks: WaterMarks;
   // Closing.
   #closing = false;
   #connLost = 0; // > 0 once connectionLost is scheduled
@@ -152,6 +155,7 @@ export class ProactorStreamTransport implements Transport {
     this.#protocol = protocol;
     this.#buffered = protocol instanceof BufferedProtocol;
     this.#server = options?.server;
+    this.#marks = new WaterMarks(loop, this);
     io.track(conn);
     this.#extra = { ...options?.extra };
     this.#server?.attach(this);
@@ -229,23 +233,13 @@ export class ProactorStreamTransport implements Transport {
    * @throws {RangeError} Unless `high >= low >= 0`.
    */
   setWriteBufferLimits(limits?: WriteBufferLimits): void {
-    let high = limits?.high;
-    let low = limits?.low;
-    if (high === undefined) high = low === undefined ? DEFAULT_HIGH : 4 * low;
-    if (low === undefined) low = Math.floor(high / 4);
-    if (!(high >= low && low >= 0)) {
-      throw new RangeError(
-        `Cannot set write buffer limits as 'high' (${high}) must be >= 'low' (${low}) must be >= 0`,
-      );
-    }
-    this.#high = high;
-    this.#low = low;
+    this.#marks.set(limits);
     this.#maybePauseProtocol();
   }
 
   /** `[low, high]`. */
   getWriteBufferLimits(): [low: number, high: number] {
-    return [this.#low, this.#high];
+    return this.#marks.get();
   }
 
   /** Bytes queued or being written. */
@@ -260,20 +254,11 @@ export class ProactorStreamTransport implements Transport {
    * @throws {RuntimeError} `writeEof()` was called.
    */
   write(data: Uint8Array): void {
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError(
-        `Cannot write as 'data' must be a Uint8Array: received ${
-          data === null ? "null" : typeof data
-        }`,
-      );
-    }
+    checkWriteData(data);
     if (this.#mode === "read") throw new RuntimeError("Cannot write: the transport is a read pipe");
     if (this.#eofWritten) throw new RuntimeError("Cannot write: writeEof() was called");
     if (this.#connLost > 0) {
-      if (this.#connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
-        logger.warn("Cannot write: the connection is lost (socket.send() raised exception)");
-      }
-      this.#connLost++;
+      ignoreLostWrite(this.#connLost++);
       return;
     }
     if (data.length === 0) return;
@@ -326,22 +311,11 @@ export class ProactorStreamTransport implements Transport {
 
   #connectionMade(waiter: Future<void> | undefined): void {
     if (this.#connLost > 0) {
-      if (waiter !== undefined && !waiter.done()) waiter.setResult(undefined);
+      settleWaiter(waiter);
       return;
     }
-    try {
-      this.#protocol.connectionMade(this);
-    } catch (err) {
-      // asyncio lets the error reach the waiter (createConnection fails) and closes.
-      if (waiter !== undefined && !waiter.done()) waiter.setException(err);
-      else {this.#loop.callExceptionHandler({
-          message: "Error in connectionMade()",
-          exception: err,
-        });}
-      this.#forceClose(err);
-      return;
-    }
-    if (waiter !== undefined && !waiter.done()) waiter.setResult(undefined);
+    if (!callConnectionMade(this.#loop, this, waiter, (err) => this.#forceClose(err))) return;
+    settleWaiter(waiter);
     this.#startRead();
   }
 
@@ -498,48 +472,18 @@ export class ProactorStreamTransport implements Transport {
   }
 
   #maybePauseProtocol(): void {
-    if (this.#bufferSize <= this.#high || this.#protocolPaused) return;
-    this.#protocolPaused = true;
-    try {
-      this.#protocol.pauseWriting();
-    } catch (err) {
-      this.#loop.callExceptionHandler({
-        message: "protocol.pauseWriting() failed",
-        exception: err,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
+    this.#marks.maybePause(this.#bufferSize);
   }
 
   #maybeResumeProtocol(): void {
-    if (!this.#protocolPaused || this.#bufferSize > this.#low) return;
-    this.#protocolPaused = false;
-    try {
-      this.#protocol.resumeWriting();
-    } catch (err) {
-      this.#loop.callExceptionHandler({
-        message: "protocol.resumeWriting() failed",
-        exception: err,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
+    this.#marks.maybeResume(this.#bufferSize);
   }
 
   // ----------------------------------------------------------------------
   // Closing.
 
   #fatalError(err: unknown, message: string): void {
-    // Connection errors are the peer's doing: asyncio logs them only in debug mode.
-    if (!isConnectionError(err) || this.#loop.getDebug()) {
-      this.#loop.callExceptionHandler({
-        message,
-        exception: err,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
+    reportFatalError(this.#loop, this, err, message);
     this.#forceClose(err);
   }
 
@@ -559,18 +503,8 @@ export class ProactorStreamTransport implements Transport {
     if (this.#lostCalled) return;
     this.#lostCalled = true;
     this.#closeConn();
-    try {
-      this.#protocol.connectionLost(err);
-    } catch (error) {
-      this.#loop.callExceptionHandler({
-        message: "Error in connectionLost()",
-        exception: error,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    } finally {
-      this.#server?.detach(this);
-    }
+    callConnectionLost(this.#loop, this, err);
+    this.#server?.detach(this);
   }
 
   #closeConn(): void {
@@ -585,11 +519,32 @@ export class ProactorStreamTransport implements Transport {
   }
 }
 
-/** Whether `err` is a connection error of the peer's making (reset, broken pipe, ...). */
-function isConnectionError(err: unknown): boolean {
-  const errors = (globalThis as { Deno?: typeof Deno }).Deno?.errors;
-  if (errors === undefined) return false;
-  return err instanceof errors.ConnectionReset || err instanceof errors.ConnectionAborted ||
-    err instanceof errors.BrokenPipe || err instanceof errors.NotConnected ||
-    err instanceof errors.UnexpectedEof;
+/** What a loop's transport factory receives beside the conn and the protocol. */
+export interface MakeTransportOptions {
+  /** Resolved (with undefined) after `connectionMade` ran. */
+  waiter?: Future<void>;
+  /** The server that accepted the connection. */
+  server?: ServerLink;
+  /** Extra information (`getExtraInfo`). */
+  extra: Record<string, unknown>;
+  /** The directions a pipe carries (proactor only; sockets are duplex). */
+  mode?: StreamMode;
+}
+
+/**
+ * The hook each loop passes to the shared connect, listen and accept code:
+ * wraps a connected conn in that loop's kind of transport (the proactor's
+ * `ProactorStreamTransport`, the selector's `SelectorSocketTransport`),
+ * which schedules `connectionMade`.
+ */
+export type MakeTransport = (
+  conn: StreamConn,
+  protocol: BaseProtocol,
+  options: MakeTransportOptions,
+) => Transport;
+
+/** The completion-based loop's transports. */
+export function proactorTransports(loop: AbstractEventLoop, io: ProactorIo): MakeTransport {
+  return (conn, protocol, options) =>
+    new ProactorStreamTransport(loop, io, conn, protocol, options);
 }

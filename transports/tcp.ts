@@ -28,7 +28,7 @@ import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { Server } from "./server.ts";
 import { AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./socket_constants.ts";
-import { prepareSocket } from "./stream_transport.ts";
+import { type MakeTransport, prepareSocket } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 
 /** Options of `createConnection`. Equivalent to the keyword arguments of Python's. */
@@ -100,6 +100,7 @@ const KNOWN_SERVER_OPTIONS = new Set([
 export async function createTcpConnection<P extends BaseProtocol>(
   loop: AbstractEventLoop,
   io: ProactorIo,
+  make: MakeTransport,
   protocolFactory: () => P,
   host: string | null | undefined,
   port: number | null | undefined,
@@ -142,16 +143,26 @@ export async function createTcpConnection<P extends BaseProtocol>(
     delay,
   );
   if (conn === null) throw connectError(errors, options?.allErrors ?? false);
-  return await wrapConn(loop, io, conn, protocolFactory, "createConnection", {
-    ...options?.extra,
-    ...prepareSocket(conn),
-  });
+  return await wrapConn(
+    loop,
+    io,
+    conn,
+    protocolFactory,
+    "createConnection",
+    {
+      ...options?.extra,
+      ...prepareSocket(conn),
+    },
+    "duplex",
+    make,
+  );
 }
 
 /** Listens on `host:port` (port 0 picks a free port; a list of hosts, one listener per address). */
 export async function createTcpServer(
   loop: AbstractEventLoop,
   io: ProactorIo,
+  make: MakeTransport,
   protocolFactory: () => BaseProtocol,
   host: string | readonly string[] | null | undefined,
   port: number | null | undefined,
@@ -219,7 +230,7 @@ export async function createTcpServer(
     for (const listener of listeners) listener.close();
     throw err;
   }
-  return await startServer(loop, io, listeners, protocolFactory, "createServer", options);
+  return await startServer(loop, io, listeners, protocolFactory, "createServer", options, make);
 }
 
 /** Python's `_interleave_addrinfos`: families alternate, the first taking `first` turns. */
