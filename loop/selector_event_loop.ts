@@ -7,8 +7,19 @@ import { BaseEventLoop, type BaseEventLoopOptions } from "./base_event_loop.ts";
 import { debugFromEnvironment } from "./_debug_env.ts";
 import { SelectorIoDriver } from "./selector_io_driver.ts";
 import type { Future } from "../tasks/future.ts";
+import type { MakeTransport } from "../transports/stream_transport.ts";
+import type { BaseProtocol } from "../transports/base_protocol.ts";
 import { checkSocket, DenoSelector } from "../transports/selector.ts";
+import { selectorTransports } from "../transports/selector_transport.ts";
+import type { Server } from "../transports/server.ts";
 import type { Socket } from "../transports/socket.ts";
+import {
+  type CreateConnectionOptions,
+  type CreateServerOptions,
+  createTcpConnection,
+  createTcpServer,
+} from "../transports/tcp.ts";
+import type { Transport } from "../transports/transport.ts";
 
 /**
  * The readiness-based event loop. Equivalent to Python's
@@ -18,9 +29,11 @@ import type { Socket } from "../transports/socket.ts";
  * events (the exact semantics are in `transports/selector.ts`); on them run
  * the callbacks of `addReader`/`addWriter` and the `sock*` operations, which
  * take the project's socket objects (`createSocket()`, `sockAccept()`): Deno
- * has no raw file descriptors. Transports (`createConnection`,
- * `createServer`, …) still throw `NotImplementedError` on this loop; use
- * `ProactorEventLoop` for them. Debug mode starts on when `ASYNCIO_DEBUG=1`
+ * has no raw file descriptors. `createConnection` and `createServer` give
+ * `SelectorSocketTransport`s, registered with the selector as Python's
+ * `_SelectorSocketTransport`; Unix sockets, pipes and name resolution
+ * methods still throw `NotImplementedError` on this loop (use
+ * `ProactorEventLoop` for them). Debug mode starts on when `ASYNCIO_DEBUG=1`
  * is set and env access is granted.
  *
  * @example
@@ -36,6 +49,7 @@ import type { Socket } from "../transports/socket.ts";
  */
 export class SelectorEventLoop extends BaseEventLoop {
   readonly #io: SelectorIoDriver<Socket>;
+  readonly #make: MakeTransport;
 
   /** Creates the loop with a {@linkcode DenoSelector} (an `ioDriver` option is ignored). */
   constructor(options?: BaseEventLoopOptions) {
@@ -43,6 +57,46 @@ export class SelectorEventLoop extends BaseEventLoop {
     super({ ...options, ioDriver: io, debug: options?.debug ?? debugFromEnvironment() });
     io.attach(this);
     this.#io = io;
+    this.#make = selectorTransports(this, io);
+  }
+
+  /**
+   * Opens a TCP connection and returns its `SelectorSocketTransport` and the
+   * protocol, once `connectionMade` ran. Equivalent to
+   * `loop.create_connection()`; name resolution, every address and happy
+   * eyeballs work as on `ProactorEventLoop` (shared code, `transports/tcp.ts`).
+   *
+   * @throws {TypeError} A bad argument or unsupported option (named in the message).
+   * @throws {RangeError} `port` is not an integer from 0 to 65535.
+   * @throws {NotImplementedError} `localAddr` is given.
+   * @throws {GaiError} The host does not resolve.
+   */
+  override createConnection<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    host?: string | null,
+    port?: number | null,
+    options?: CreateConnectionOptions,
+  ): Promise<[Transport, P]> {
+    return createTcpConnection(this, this.#io, this.#make, protocolFactory, host, port, options);
+  }
+
+  /**
+   * Listens on `host:port` and returns the {@linkcode Server}; each accepted
+   * connection gets a `SelectorSocketTransport`. Equivalent to
+   * `loop.create_server()`, with the options of `ProactorEventLoop`'s.
+   *
+   * @throws {TypeError} A bad argument or unsupported option (named in the message).
+   * @throws {RangeError} `port` is out of range.
+   * @throws {NotImplementedError} `reuseAddress: false`, or `reusePort`
+   *   without Deno's `--unstable-net`.
+   */
+  override createServer(
+    protocolFactory: () => BaseProtocol,
+    host?: string | readonly string[] | null,
+    port?: number | null,
+    options?: CreateServerOptions,
+  ): Promise<Server> {
+    return createTcpServer(this, this.#io, this.#make, protocolFactory, host, port, options);
   }
 
   /**

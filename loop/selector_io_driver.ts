@@ -12,12 +12,20 @@
  * iteration, as with `epoll`, and the first empty `select(0)` ends the
  * chain.
  *
+ * It is also the `ProactorIo` of the connect, listen and accept code the
+ * two loops share (`transports/tcp.ts`, `transports/server.ts`): those
+ * operations are Deno promises on both loops, so a `ProactorIoDriver` inside
+ * counts them and closes the conns, listeners and transports' sockets still
+ * open when the loop closes.
+ *
  * @module
  */
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import { RuntimeError } from "./exceptions.ts";
 import { Handle } from "./handle.ts";
 import type { IoDriver } from "./io_driver.ts";
+import { ProactorIoDriver } from "./proactor_io_driver.ts";
+import type { Closable, ProactorIo } from "../transports/proactor_io.ts";
 import { EVENT_READ, EVENT_WRITE, type Selector } from "../transports/selector.ts";
 
 // What a key's `data` holds: the reader and writer handles.
@@ -37,8 +45,9 @@ type Pair = [reader: Handle | null, writer: Handle | null];
  * driver.close();
  * ```
  */
-export class SelectorIoDriver<S = unknown> implements IoDriver {
+export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
   readonly #selector: Selector<S>;
+  readonly #promises = new ProactorIoDriver();
   #loop: AbstractEventLoop | null = null;
   #scheduled = false;
 
@@ -53,9 +62,29 @@ export class SelectorIoDriver<S = unknown> implements IoDriver {
     return this.#selector;
   }
 
-  /** Operations under way, as the selector counts them. */
+  /** Operations under way: the selector's, and the connects and accepts. */
   get inFlight(): number {
-    return this.#selector.inFlight;
+    return this.#selector.inFlight + this.#promises.inFlight;
+  }
+
+  /** A connect or accept started. */
+  begin(): void {
+    this.#promises.begin();
+  }
+
+  /** A connect or accept settled. */
+  end(): void {
+    this.#promises.end();
+  }
+
+  /** `resource` is open: close it if the loop closes first. */
+  track(resource: Closable): void {
+    this.#promises.track(resource);
+  }
+
+  /** `resource` was closed by its owner. */
+  untrack(resource: Closable): void {
+    this.#promises.untrack(resource);
   }
 
   /** Binds the driver to its loop (whose `callSoon` runs the dispatch). */
@@ -83,7 +112,11 @@ export class SelectorIoDriver<S = unknown> implements IoDriver {
     return this.#remove(sock, 1);
   }
 
-  /** Drops every registration (the sockets stay open, as Python's loop leaves them). */
+  /**
+   * Drops every registration and closes what was tracked (listeners,
+   * transports' sockets); sockets of `addReader`/`sock*` users stay open, as
+   * Python's loop leaves them.
+   */
   close(): void {
     for (const key of this.#selector.getMap().values()) {
       const [r, w] = key.data as Pair;
@@ -91,6 +124,7 @@ export class SelectorIoDriver<S = unknown> implements IoDriver {
       w?.cancel();
     }
     this.#selector.close();
+    this.#promises.close();
   }
 
   #attached(): AbstractEventLoop {

@@ -23,6 +23,13 @@ import { AF_INET, AF_INET6, SOCK_STREAM } from "./socket_constants.ts";
 
 // The read buffer of one socket: a read lands here and waits for `_tryRecvInto`.
 const READ_BUFFER_SIZE = 64 * 1024;
+// Once `_recvView` hands out views (a transport owns the socket), reads go
+// into the unused tail of a slab instead, so a view stays valid: at most
+// MAX_VIEW_READ per read, a fresh slab when the tail is below MIN_TAIL.
+const SLAB_SIZE = 512 * 1024;
+const MAX_VIEW_READ = 256 * 1024;
+const MIN_TAIL = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 
 /** Options of {@linkcode createSocket}. */
 export interface CreateSocketOptions {
@@ -72,6 +79,7 @@ export class Socket {
   #rbuf: Uint8Array | null = null;
   #rstart = 0;
   #rend = 0;
+  #views = false; // _recvView was used: bytes handed out are never overwritten
   #eof = false;
   #readError: unknown = null;
   #reading = false;
@@ -215,11 +223,44 @@ export class Socket {
       const n = Math.min(buf.length, this.#rend - this.#rstart);
       buf.set(this.#rbuf!.subarray(this.#rstart, this.#rstart + n));
       this.#rstart += n;
-      if (this.#rstart === this.#rend) this.#rstart = this.#rend = 0;
+      if (this.#rstart === this.#rend && !this.#views) this.#rstart = this.#rend = 0;
       return n;
     }
+    return this.#nothingBuffered(0);
+  }
+
+  /**
+   * Takes the waiting data as a view of the socket's slab (no copy): the
+   * bytes are never written again, so the caller may keep the view. An empty
+   * array at EOF, `null` when nothing is waiting. Used by the selector
+   * loop's transports; from the first call on, reads go into slabs.
+   *
+   * @throws {unknown} The error the last read failed with.
+   */
+  _recvView(): Uint8Array | null {
+    this.#views = true;
+    if (this.#rend > this.#rstart) {
+      const view = this.#rbuf!.subarray(this.#rstart, this.#rend);
+      this.#rstart = this.#rend;
+      return view;
+    }
+    return this.#nothingBuffered(EMPTY);
+  }
+
+  /**
+   * Half-closes the connection (`conn.closeWrite()`), once no write is in
+   * flight. Equivalent to `socket.shutdown(SHUT_WR)`.
+   */
+  _shutdownWrite(): Promise<void> {
+    if (this.#conn === null) {
+      return Promise.reject(new TypeError(`Cannot shut down: socket is ${this.#state}`));
+    }
+    return this.#conn.closeWrite();
+  }
+
+  #nothingBuffered<T>(atEof: T): T | null {
     if (this.#readError !== null) throw this.#readError;
-    if (this.#eof) return 0;
+    if (this.#eof) return atEof;
     if (this.#state === "closed") throw new Deno.errors.BadResource("Socket is closed");
     return null;
   }
@@ -307,12 +348,26 @@ export class Socket {
 
   #startRead(conn: Deno.TcpConn): void {
     this.#reading = true;
-    this.#rbuf ??= new Uint8Array(READ_BUFFER_SIZE);
-    conn.read(this.#rbuf).then(
+    let buf: Uint8Array;
+    if (this.#views) {
+      // Nothing is buffered (rstart === rend): read after what was handed out.
+      if (this.#rbuf === null || this.#rbuf.length - this.#rend < MIN_TAIL) {
+        this.#rbuf = new Uint8Array(SLAB_SIZE);
+        this.#rstart = this.#rend = 0;
+      }
+      buf = this.#rbuf.subarray(
+        this.#rend,
+        Math.min(this.#rbuf.length, this.#rend + MAX_VIEW_READ),
+      );
+    } else {
+      this.#rbuf ??= new Uint8Array(READ_BUFFER_SIZE);
+      buf = this.#rbuf; // nothing is buffered, so rstart === rend === 0
+    }
+    conn.read(buf).then(
       (n) => {
         this.#reading = false;
         if (n === null) this.#eof = true;
-        else this.#rend = n;
+        else this.#rend += n;
         this.#listener_cb?.();
       },
       (err) => {

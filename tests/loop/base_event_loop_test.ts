@@ -815,8 +815,11 @@ for (const [name, make] of LOOPS) {
     "connectReadPipe",
     "connectWritePipe",
   ]);
-  // The selector loop's readiness API (tests/transports/selector_loop_test.ts).
+  // The selector loop's readiness API (tests/transports/selector_loop_test.ts)
+  // and its TCP transports (tests/transports/tcp_test.ts).
   const SELECTOR_IMPLEMENTED = new Set([
+    "createConnection",
+    "createServer",
     "sockRecv",
     "sockRecvInto",
     "sockSendall",

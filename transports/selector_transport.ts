@@ -1,0 +1,457 @@
+/**
+ * The socket transport of the readiness-based loop (`SelectorEventLoop`).
+ * Equivalent to Python's `_SelectorSocketTransport`.
+ *
+ * How it works (also in `docs/architecture.md`, "Transports"):
+ * - **Reading**: the socket is registered with the loop's selector for
+ *   reading (`loop.addReader`) while the transport reads; each readiness
+ *   event hands `dataReceived` a view of the socket's slab
+ *   (`Socket._recvView`, no copy; the bytes are never written again, so the
+ *   protocol may keep the view). A `BufferedProtocol` gets the data copied
+ *   into its `getBuffer()`. `pauseReading()` removes the reader,
+ *   `resumeReading()` adds it again: a paused socket holds at most one read.
+ * - **Writing**: `write()` starts sending a copy at once when nothing is
+ *   buffered; otherwise the copy is queued. The socket is registered for
+ *   writing only while a write is in flight or queued: writable means the
+ *   write in flight drained, and the writer then sends the queue (joined up
+ *   to 256 KiB) or removes itself. Bytes in flight or queued count as
+ *   buffered for the water marks (`pauseWriting`/`resumeWriting`).
+ * - **Callbacks** run only from loop callbacks and readiness dispatch, in
+ *   asyncio's order: `connectionMade`, `dataReceived`*, `eofReceived`,
+ *   `connectionLost(err | null)` exactly once.
+ *
+ * @module
+ */
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { NotImplementedError, RuntimeError } from "../loop/exceptions.ts";
+import type { Future } from "../tasks/future.ts";
+import {
+  callConnectionLost,
+  callConnectionMade,
+  checkWriteData,
+  ignoreLostWrite,
+  reportFatalError,
+  settleWaiter,
+  WaterMarks,
+} from "./_transport_core.ts";
+import type { BaseProtocol } from "./base_protocol.ts";
+import { BufferedProtocol } from "./buffered_protocol.ts";
+import type { Protocol } from "./protocol.ts";
+import type { ProactorIo } from "./proactor_io.ts";
+import { Socket } from "./socket.ts";
+import { AF_INET, AF_INET6, SOCK_STREAM } from "./socket_constants.ts";
+import type { MakeTransport, ServerLink } from "./stream_transport.ts";
+import type { Transport } from "./transport.ts";
+import type { WriteBufferLimits } from "./write_transport.ts";
+
+// Queued chunks are joined into one send up to this size.
+const JOIN_LIMIT = 256 * 1024;
+
+/** Options of {@linkcode SelectorSocketTransport}. */
+export interface SelectorSocketTransportOptions {
+  /** Resolved (with undefined) after `connectionMade` ran. */
+  waiter?: Future<void>;
+  /** The server that accepted the connection. */
+  server?: ServerLink;
+  /** Extra information (`getExtraInfo`) beside `socket`. */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The selector loop's hook for the shared connect, listen and accept code:
+ * wraps a connected `Deno.TcpConn` in a {@linkcode Socket} and a
+ * {@linkcode SelectorSocketTransport}.
+ *
+ * @throws {NotImplementedError} The conn is not TCP (a `Socket` wraps TCP only so far).
+ */
+export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): MakeTransport {
+  return (conn, protocol, options) => {
+    const addr = (conn as Deno.Conn).remoteAddr;
+    if (addr?.transport !== "tcp") {
+      throw new NotImplementedError(
+        "Cannot make a selector transport: only TCP sockets exist so far (use ProactorEventLoop)",
+      );
+    }
+    const family = addr.hostname.includes(":") ? AF_INET6 : AF_INET;
+    const sock = new Socket(family, SOCK_STREAM, conn as Deno.TcpConn);
+    return new SelectorSocketTransport(loop, io, sock, protocol, options);
+  };
+}
+
+/**
+ * A connected TCP socket of the selector loop. Made by the loop's
+ * `createConnection` and by servers, never by users directly.
+ */
+export class SelectorSocketTransport implements Transport {
+  readonly #loop: AbstractEventLoop;
+  readonly #io: ProactorIo;
+  readonly #sock: Socket;
+  #protocol: BaseProtocol;
+  #buffered: boolean;
+  readonly #server: ServerLink | undefined;
+  readonly #extra: Record<string, unknown>;
+  // Reading.
+  #paused = false;
+  #eof = false;
+  // Writing: one send in flight (#inFlight bytes), the rest queued.
+  readonly #queue: Uint8Array[] = [];
+  #inFlight = 0;
+  #bufferSize = 0;
+  #eofWritten = false;
+  readonly #marks: WaterMarks;
+  // Closing.
+  #closing = false;
+  #connLost = 0; // > 0 once connectionLost is scheduled
+  #lostCalled = false;
+  #sockClosed = false;
+
+  /** Wraps the connected `sock` and schedules `connectionMade`, then reading. */
+  constructor(
+    loop: AbstractEventLoop,
+    io: ProactorIo,
+    sock: Socket,
+    protocol: BaseProtocol,
+    options?: SelectorSocketTransportOptions,
+  ) {
+    this.#loop = loop;
+    this.#io = io;
+    this.#sock = sock;
+    this.#protocol = protocol;
+    this.#buffered = protocol instanceof BufferedProtocol;
+    this.#server = options?.server;
+    this.#marks = new WaterMarks(loop, this);
+    this.#extra = { ...options?.extra, socket: sock };
+    io.track(sock);
+    this.#server?.attach(this);
+    loop.callSoon(() => this.#connectionMade(options?.waiter));
+  }
+
+  // ----------------------------------------------------------------------
+  // BaseTransport.
+
+  /** `"peername"`, `"sockname"`, `"socket"` (the {@linkcode Socket}), or `defaultValue`. */
+  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+    return Object.hasOwn(this.#extra, name) ? this.#extra[name] : defaultValue;
+  }
+
+  /** Whether `close()` or `abort()` was called, or the connection was lost. */
+  isClosing(): boolean {
+    return this.#closing;
+  }
+
+  /** Stops reading; sends what is buffered, then closes and calls `connectionLost(null)`. */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#loop.removeReader(this.#sock);
+    if (this.#inFlight === 0 && this.#queue.length === 0) {
+      this.#connLost++;
+      this.#loop.callSoon(() => this.#callConnectionLost(null));
+    }
+  }
+
+  /** Replaces the protocol; the next read uses its kind (buffered or not). */
+  setProtocol(protocol: BaseProtocol): void {
+    this.#protocol = protocol;
+    this.#buffered = protocol instanceof BufferedProtocol;
+  }
+
+  /** The current protocol. */
+  getProtocol(): BaseProtocol {
+    return this.#protocol;
+  }
+
+  // ----------------------------------------------------------------------
+  // ReadTransport.
+
+  /** Whether data is being delivered (not paused, not closing). */
+  isReading(): boolean {
+    return !this.#paused && !this.#closing;
+  }
+
+  /** Stops delivering data: the socket is no longer registered for reading. */
+  pauseReading(): void {
+    if (this.#closing || this.#paused) return;
+    this.#paused = true;
+    this.#loop.removeReader(this.#sock);
+  }
+
+  /** Registers the socket for reading again. */
+  resumeReading(): void {
+    if (this.#closing || !this.#paused) return;
+    this.#paused = false;
+    this.#addReader();
+  }
+
+  // ----------------------------------------------------------------------
+  // WriteTransport.
+
+  /**
+   * Sets the water marks (see `WriteTransport.setWriteBufferLimits`).
+   *
+   * @throws {RangeError} Unless `high >= low >= 0`.
+   */
+  setWriteBufferLimits(limits?: WriteBufferLimits): void {
+    this.#marks.set(limits);
+    this.#marks.maybePause(this.#bufferSize);
+  }
+
+  /** `[low, high]`. */
+  getWriteBufferLimits(): [low: number, high: number] {
+    return this.#marks.get();
+  }
+
+  /** Bytes queued or being sent. */
+  getWriteBufferSize(): number {
+    return this.#bufferSize;
+  }
+
+  /**
+   * Sends a copy of `data` at once when nothing is buffered, else queues it.
+   *
+   * @throws {TypeError} `data` is not a `Uint8Array`.
+   * @throws {RuntimeError} `writeEof()` was called.
+   */
+  write(data: Uint8Array): void {
+    checkWriteData(data);
+    if (this.#eofWritten) throw new RuntimeError("Cannot write: writeEof() was called");
+    if (this.#connLost > 0) {
+      ignoreLostWrite(this.#connLost++);
+      return;
+    }
+    if (data.length === 0) return;
+    const copy = data.slice();
+    this.#bufferSize += copy.length;
+    if (this.#inFlight === 0 && this.#queue.length === 0) {
+      if (!this.#send(copy)) return;
+      this.#loop.addWriter(this.#sock, this.#writeReady);
+    } else {
+      this.#queue.push(copy);
+    }
+    this.#marks.maybePause(this.#bufferSize);
+  }
+
+  /** Writes each buffer of `list`, in order. */
+  writelines(list: Iterable<Uint8Array>): void {
+    for (const data of list) this.write(data);
+  }
+
+  /** Half-closes (`socket.shutdown(SHUT_WR)`) once the buffered data is sent. */
+  writeEof(): void {
+    if (this.#closing || this.#eofWritten) return;
+    this.#eofWritten = true;
+    if (this.#inFlight === 0 && this.#queue.length === 0) this.#shutdown();
+  }
+
+  /** Always true: TCP sockets half-close. */
+  canWriteEof(): boolean {
+    return true;
+  }
+
+  /** Closes now, dropping buffered data; `connectionLost(null)` follows. */
+  abort(): void {
+    this.#forceClose(null);
+  }
+
+  /** A readable form with the state and the peer. */
+  toString(): string {
+    const state = this.#lostCalled ? "closed" : this.#closing ? "closing" : "open";
+    const peer = this.#extra.peername;
+    const where = Array.isArray(peer) ? ` peer=${peer.join(":")}` : "";
+    return `<SelectorSocketTransport ${state}${where} buffer=${this.#bufferSize}>`;
+  }
+
+  // ----------------------------------------------------------------------
+  // Reading.
+
+  #connectionMade(waiter: Future<void> | undefined): void {
+    if (this.#connLost > 0) {
+      settleWaiter(waiter);
+      return;
+    }
+    if (!callConnectionMade(this.#loop, this, waiter, (err) => this.#forceClose(err))) return;
+    if (this.isReading()) this.#addReader();
+    settleWaiter(waiter);
+  }
+
+  #addReader(): void {
+    // After end of file there is nothing more to read (Python would report EOF again).
+    if (!this.#eof) this.#loop.addReader(this.#sock, this.#readReady);
+  }
+
+  #readReady = (): void => {
+    if (this.#closing || this.#paused) return;
+    if (this.#buffered) this.#readIntoBuffer();
+    else this.#readView();
+  };
+
+  #readView(): void {
+    let data: Uint8Array | null;
+    try {
+      data = this.#sock._recvView();
+    } catch (err) {
+      this.#fatalError(err, "Fatal read error on socket transport");
+      return;
+    }
+    if (data === null) return;
+    if (data.length === 0) {
+      this.#eofReceived();
+      return;
+    }
+    try {
+      (this.#protocol as Protocol).dataReceived(data);
+    } catch (err) {
+      this.#fatalError(err, "Fatal error: protocol.dataReceived() call failed.");
+      return;
+    }
+    // Start the next read now rather than at the next select().
+    if (this.isReading()) this.#sock._armRead();
+  }
+
+  #readIntoBuffer(): void {
+    const protocol = this.#protocol as BufferedProtocol;
+    let buf: Uint8Array;
+    try {
+      buf = protocol.getBuffer(-1);
+      if (!(buf instanceof Uint8Array) || buf.length === 0) {
+        throw new RuntimeError("Cannot read: getBuffer() returned an empty buffer");
+      }
+    } catch (err) {
+      this.#fatalError(err, "Fatal error: protocol.getBuffer() call failed.");
+      return;
+    }
+    let n: number | null;
+    try {
+      n = this.#sock._tryRecvInto(buf);
+    } catch (err) {
+      this.#fatalError(err, "Fatal read error on socket transport");
+      return;
+    }
+    if (n === null) return;
+    if (n === 0) {
+      this.#eofReceived();
+      return;
+    }
+    try {
+      protocol.bufferUpdated(n);
+    } catch (err) {
+      this.#fatalError(err, "Fatal error: protocol.bufferUpdated() call failed.");
+    }
+  }
+
+  #eofReceived(): void {
+    this.#eof = true;
+    let keepOpen: boolean | void;
+    try {
+      keepOpen = (this.#protocol as Protocol).eofReceived();
+    } catch (err) {
+      this.#fatalError(err, "Fatal error: protocol.eofReceived() call failed.");
+      return;
+    }
+    if (keepOpen === true) this.#loop.removeReader(this.#sock);
+    else this.close();
+  }
+
+  // ----------------------------------------------------------------------
+  // Writing.
+
+  // Starts sending `chunk`; false (and the transport is closing) if the socket failed.
+  #send(chunk: Uint8Array): boolean {
+    try {
+      this.#sock._startSend(chunk);
+    } catch (err) {
+      this.#fatalError(err, "Fatal write error on socket transport");
+      return false;
+    }
+    this.#inFlight = chunk.length;
+    return true;
+  }
+
+  // The socket is writable: the send in flight drained (or failed).
+  #writeReady = (): void => {
+    if (this.#connLost > 0 && this.#inFlight === 0) return; // aborted meanwhile
+    try {
+      this.#sock._throwWriteError();
+    } catch (err) {
+      this.#fatalError(err, "Fatal write error on socket transport");
+      return;
+    }
+    this.#bufferSize -= this.#inFlight;
+    this.#inFlight = 0;
+    if (this.#queue.length > 0) {
+      if (this.#send(this.#joinQueue())) this.#marks.maybeResume(this.#bufferSize);
+      return;
+    }
+    this.#loop.removeWriter(this.#sock);
+    this.#marks.maybeResume(this.#bufferSize);
+    if (this.#closing) {
+      this.#connLost++;
+      this.#callConnectionLost(null);
+    } else if (this.#eofWritten) {
+      this.#shutdown();
+    }
+  };
+
+  #joinQueue(): Uint8Array {
+    const queue = this.#queue;
+    let size = queue[0].length;
+    let count = 1;
+    while (count < queue.length && size + queue[count].length <= JOIN_LIMIT) {
+      size += queue[count++].length;
+    }
+    if (count === 1) return queue.shift()!;
+    const chunk = new Uint8Array(size);
+    let offset = 0;
+    for (const part of queue.splice(0, count)) {
+      chunk.set(part, offset);
+      offset += part.length;
+    }
+    return chunk;
+  }
+
+  #shutdown(): void {
+    this.#sock._shutdownWrite().catch((err) => {
+      if (this.#loop.isClosed() || this.#connLost > 0) return;
+      this.#loop.callSoon(() => this.#fatalError(err, "Fatal write error on socket transport"));
+    });
+  }
+
+  // ----------------------------------------------------------------------
+  // Closing.
+
+  #fatalError(err: unknown, message: string): void {
+    reportFatalError(this.#loop, this, err, message);
+    this.#forceClose(err);
+  }
+
+  #forceClose(err: unknown | null): void {
+    if (this.#connLost > 0) return;
+    this.#queue.length = 0;
+    this.#bufferSize = 0;
+    this.#inFlight = 0;
+    this.#closing = true;
+    this.#connLost++;
+    // Closing now interrupts the send in flight: nothing more is sent.
+    this.#closeSock();
+    this.#loop.callSoon(() => this.#callConnectionLost(err));
+  }
+
+  #callConnectionLost(err: unknown | null): void {
+    if (this.#lostCalled) return;
+    this.#lostCalled = true;
+    this.#closeSock();
+    callConnectionLost(this.#loop, this, err);
+    this.#server?.detach(this);
+  }
+
+  #closeSock(): void {
+    if (this.#sockClosed) return;
+    this.#sockClosed = true;
+    if (!this.#loop.isClosed()) {
+      this.#loop.removeReader(this.#sock);
+      this.#loop.removeWriter(this.#sock);
+    }
+    this.#io.untrack(this.#sock);
+    this.#sock.close();
+  }
+}
