@@ -1,19 +1,41 @@
 /**
- * Shared helpers of the transport tests: a recording protocol and a runner
- * for a fresh `ProactorEventLoop`.
+ * Shared helpers of the transport tests: a recording protocol and runners
+ * for a fresh `ProactorEventLoop` or `SelectorEventLoop`.
  *
  * @module
  */
-import { type ExceptionContext, ProactorEventLoop } from "../../loop/mod.ts";
+import {
+  type BaseEventLoop,
+  type ExceptionContext,
+  ProactorEventLoop,
+  SelectorEventLoop,
+} from "../../loop/mod.ts";
 import type { Future } from "../../tasks/future.ts";
 import { type BaseTransport, Protocol, type Transport } from "../../transports/mod.ts";
 
+/** Both loops, by name: `for (const [name, make] of LOOPS)` runs a test on each. */
+export const LOOPS: ReadonlyArray<
+  [name: string, make: () => ProactorEventLoop | SelectorEventLoop]
+> = [
+  ["ProactorEventLoop", () => new ProactorEventLoop()],
+  ["SelectorEventLoop", () => new SelectorEventLoop()],
+];
+
 /** Runs `main` on a fresh proactor loop, closes the loop, and returns what `main` returned. */
-export async function onProactor<T>(
+export function onProactor<T>(
   main: (loop: ProactorEventLoop) => Promise<T>,
   errors: ExceptionContext[] = [],
 ): Promise<T> {
-  const loop = new ProactorEventLoop();
+  return onLoop(() => new ProactorEventLoop(), main, errors);
+}
+
+/** Runs `main` on a fresh loop from `make`, closes the loop, and returns what `main` returned. */
+export async function onLoop<L extends BaseEventLoop, T>(
+  make: () => L,
+  main: (loop: L) => Promise<T>,
+  errors: ExceptionContext[] = [],
+): Promise<T> {
+  const loop = make();
   loop.setExceptionHandler((_loop, context) => {
     errors.push(context);
   });
@@ -38,7 +60,7 @@ export class Recorder extends Protocol {
   #wanted = 0;
   #dataWaiter: Future<void> | null = null;
 
-  constructor(loop: ProactorEventLoop) {
+  constructor(loop: BaseEventLoop) {
     super();
     this.made = loop.createFuture<void>();
     this.eof = loop.createFuture<void>();
@@ -84,7 +106,7 @@ export class Recorder extends Protocol {
   }
 
   /** Resolves once at least `n` bytes were received. */
-  async waitFor(n: number, loop: ProactorEventLoop): Promise<void> {
+  async waitFor(n: number, loop: BaseEventLoop): Promise<void> {
     if (this.received >= n) return;
     this.#wanted = n;
     this.#dataWaiter = loop.createFuture<void>();
