@@ -156,7 +156,7 @@ export class ProactorEventLoop extends BaseEventLoop {
     path?: string | null,
     options?: CreateUnixConnectionOptions,
   ): Promise<[Transport, P]> {
-    return createUnixConnection(this, this.#io, protocolFactory, path, options);
+    return createUnixConnection(this, this.#io, protocolFactory, path, options, this.#make);
   }
 
   /**
@@ -172,7 +172,7 @@ export class ProactorEventLoop extends BaseEventLoop {
     path?: string | null,
     options?: CreateUnixServerOptions,
   ): Promise<Server> {
-    return createUnixServer(this, this.#io, protocolFactory, path, options);
+    return createUnixServer(this, this.#io, protocolFactory, path, options, this.#make);
   }
 
   /**
@@ -185,7 +185,7 @@ export class ProactorEventLoop extends BaseEventLoop {
     protocolFactory: () => P,
     pipe: ReadablePipe,
   ): Promise<[ReadTransport, P]> {
-    return connectReadPipe(this, this.#io, protocolFactory, pipe);
+    return connectReadPipe(this, this.#io, protocolFactory, pipe, this.#make);
   }
 
   /**
@@ -199,6 +199,6 @@ export class ProactorEventLoop extends BaseEventLoop {
     protocolFactory: () => P,
     pipe: WritablePipe,
   ): Promise<[WriteTransport, P]> {
-    return connectWritePipe(this, this.#io, protocolFactory, pipe);
+    return connectWritePipe(this, this.#io, protocolFactory, pipe, this.#make);
   }
 }

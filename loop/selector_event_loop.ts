@@ -20,6 +20,26 @@ import {
   createTcpServer,
 } from "../transports/tcp.ts";
 import type { Transport } from "../transports/transport.ts";
+import {
+  type AddrInfo,
+  getaddrinfo,
+  type GetaddrinfoOptions,
+  getnameinfo,
+} from "../transports/name_resolution.ts";
+import {
+  connectReadPipe,
+  connectWritePipe,
+  type ReadablePipe,
+  type WritablePipe,
+} from "../transports/pipes.ts";
+import type { ReadTransport } from "../transports/read_transport.ts";
+import {
+  createUnixConnection,
+  type CreateUnixConnectionOptions,
+  createUnixServer,
+  type CreateUnixServerOptions,
+} from "../transports/unix.ts";
+import type { WriteTransport } from "../transports/write_transport.ts";
 
 /**
  * The readiness-based event loop. Equivalent to Python's
@@ -29,11 +49,11 @@ import type { Transport } from "../transports/transport.ts";
  * events (the exact semantics are in `transports/selector.ts`); on them run
  * the callbacks of `addReader`/`addWriter` and the `sock*` operations, which
  * take the project's socket objects (`createSocket()`, `sockAccept()`): Deno
- * has no raw file descriptors. `createConnection` and `createServer` give
+ * has no raw file descriptors. `createConnection`, `createServer`,
+ * `createUnixConnection` and `createUnixServer` give
  * `SelectorSocketTransport`s, registered with the selector as Python's
- * `_SelectorSocketTransport`; Unix sockets, pipes and name resolution
- * methods still throw `NotImplementedError` on this loop (use
- * `ProactorEventLoop` for them). Debug mode starts on when `ASYNCIO_DEBUG=1`
+ * `_SelectorSocketTransport`; pipes get the stream transport both loops
+ * share, and name resolution is the proactor's (shared code). Debug mode starts on when `ASYNCIO_DEBUG=1`
  * is set and env access is granted.
  *
  * @example
@@ -97,6 +117,94 @@ export class SelectorEventLoop extends BaseEventLoop {
     options?: CreateServerOptions,
   ): Promise<Server> {
     return createTcpServer(this, this.#io, this.#make, protocolFactory, host, port, options);
+  }
+
+  /**
+   * Resolves `host` and `port` into `[family, type, proto, canonname,
+   * [host, port]]` tuples. Equivalent to `loop.getaddrinfo()`; the same
+   * code as `ProactorEventLoop`'s (a numeric host is not looked up).
+   *
+   * @throws {GaiError} The host does not resolve or the port is not numeric.
+   */
+  override getaddrinfo(
+    host?: string | null,
+    port?: string | number | null,
+    options?: GetaddrinfoOptions,
+  ): Promise<AddrInfo[]> {
+    return getaddrinfo(host, port, options);
+  }
+
+  /**
+   * Resolves `[host, port]` into `[host, service]`. Equivalent to
+   * `loop.getnameinfo()`.
+   *
+   * @throws {GaiError} The host is not numeric or the lookup fails.
+   */
+  override getnameinfo(
+    sockaddr?: [string, number],
+    flags?: number,
+  ): Promise<[string, string]> {
+    return getnameinfo(sockaddr as [string, number], flags);
+  }
+
+  /**
+   * Connects to the Unix socket at `path` and returns its
+   * `SelectorSocketTransport` (over an `AF_UNIX` {@linkcode Socket}) and the
+   * protocol. Equivalent to `loop.create_unix_connection()`.
+   *
+   * @throws {TypeError} `protocolFactory` is not a function, or `path` is not
+   *   a non-empty string.
+   */
+  override createUnixConnection<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    path?: string | null,
+    options?: CreateUnixConnectionOptions,
+  ): Promise<[Transport, P]> {
+    return createUnixConnection(this, this.#io, protocolFactory, path, options, this.#make);
+  }
+
+  /**
+   * Listens on the Unix socket `path`. Equivalent to
+   * `loop.create_unix_server()`, with `ProactorEventLoop`'s behaviour (a
+   * stale socket file is unlinked first, the path is unlinked on close).
+   *
+   * @throws {TypeError} `protocolFactory` is not a function, or `path` is not
+   *   a non-empty string.
+   */
+  override createUnixServer(
+    protocolFactory: () => BaseProtocol,
+    path?: string | null,
+    options?: CreateUnixServerOptions,
+  ): Promise<Server> {
+    return createUnixServer(this, this.#io, protocolFactory, path, options, this.#make);
+  }
+
+  /**
+   * Wraps a readable pipe end (`Deno.stdin`, a FIFO opened with `Deno.open`)
+   * in a read transport. Equivalent to `loop.connect_read_pipe()`; the
+   * transport is the stream transport both loops share.
+   *
+   * @throws {TypeError} `pipe` has no `read()` and `close()`.
+   */
+  override connectReadPipe<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    pipe: ReadablePipe,
+  ): Promise<[ReadTransport, P]> {
+    return connectReadPipe(this, this.#io, protocolFactory, pipe, this.#make);
+  }
+
+  /**
+   * Wraps a writable pipe end (`Deno.stdout`, a FIFO opened for writing) in
+   * a write transport with flow control. Equivalent to
+   * `loop.connect_write_pipe()`.
+   *
+   * @throws {TypeError} `pipe` has no `write()` and `close()`.
+   */
+  override connectWritePipe<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    pipe: WritablePipe,
+  ): Promise<[WriteTransport, P]> {
+    return connectWritePipe(this, this.#io, protocolFactory, pipe, this.#make);
   }
 
   /**

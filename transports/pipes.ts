@@ -1,5 +1,5 @@
 /**
- * `connectReadPipe` and `connectWritePipe` of the completion-based loop, for
+ * `connectReadPipe` and `connectWritePipe` of both loops, for
  * `Deno.FsFile`-like pipe ends (`Deno.stdin`, `Deno.stdout`, an opened
  * FIFO): anything with `read(buf)` or `write(buf)`, and `close()`.
  *
@@ -15,7 +15,7 @@ import { checkFactory, describe, wrapConn } from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { ReadTransport } from "./read_transport.ts";
-import type { StreamConn } from "./stream_transport.ts";
+import { type MakeTransport, proactorTransports, type StreamConn } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteTransport } from "./write_transport.ts";
 
@@ -41,8 +41,9 @@ export function connectReadPipe<P extends BaseProtocol>(
   io: ProactorIo,
   protocolFactory: () => P,
   pipe: ReadablePipe,
+  make: MakeTransport = proactorTransports(loop, io),
 ): Promise<[ReadTransport, P]> {
-  return connectPipe(loop, io, protocolFactory, pipe, "read");
+  return connectPipe(loop, io, protocolFactory, pipe, "read", make);
 }
 
 /** Wraps the write end of a pipe in a write transport (with flow control) and a new protocol. */
@@ -51,8 +52,9 @@ export function connectWritePipe<P extends BaseProtocol>(
   io: ProactorIo,
   protocolFactory: () => P,
   pipe: WritablePipe,
+  make: MakeTransport = proactorTransports(loop, io),
 ): Promise<[WriteTransport, P]> {
-  return connectPipe(loop, io, protocolFactory, pipe, "write");
+  return connectPipe(loop, io, protocolFactory, pipe, "write", make);
 }
 
 async function connectPipe<P extends BaseProtocol>(
@@ -61,6 +63,7 @@ async function connectPipe<P extends BaseProtocol>(
   protocolFactory: () => P,
   pipe: ReadablePipe | WritablePipe,
   mode: "read" | "write",
+  make: MakeTransport,
 ): Promise<[Transport, P]> {
   const method = mode === "read" ? "connectReadPipe" : "connectWritePipe";
   checkFactory(protocolFactory, method);
@@ -69,7 +72,7 @@ async function connectPipe<P extends BaseProtocol>(
   const conn: StreamConn = mode === "read"
     ? { read: (p) => (pipe as ReadablePipe).read(p), close: () => pipe.close() }
     : { write: (p) => (pipe as WritablePipe).write(p), close: () => pipe.close() };
-  return await wrapConn(loop, io, conn, protocolFactory, method, { pipe }, mode);
+  return await wrapConn(loop, io, conn, protocolFactory, method, { pipe }, mode, make);
 }
 
 function checkPipe(pipe: unknown, method: "read" | "write", caller: string): void {

@@ -23,7 +23,7 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { NotImplementedError, RuntimeError } from "../loop/exceptions.ts";
+import { RuntimeError } from "../loop/exceptions.ts";
 import type { Future } from "../tasks/future.ts";
 import {
   callConnectionLost,
@@ -39,8 +39,8 @@ import { BufferedProtocol } from "./buffered_protocol.ts";
 import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { Socket } from "./socket.ts";
-import { AF_INET, AF_INET6, SOCK_STREAM } from "./socket_constants.ts";
-import type { MakeTransport, ServerLink } from "./stream_transport.ts";
+import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
+import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
 
@@ -58,29 +58,31 @@ export interface SelectorSocketTransportOptions {
 }
 
 /**
- * The selector loop's hook for the shared connect, listen and accept code:
- * wraps a connected `Deno.TcpConn` in a {@linkcode Socket} and a
- * {@linkcode SelectorSocketTransport}.
- *
- * @throws {NotImplementedError} The conn is not TCP (a `Socket` wraps TCP only so far).
+ * The selector loop's hook for the shared connect, listen, accept and pipe
+ * code: wraps a connected `Deno.TcpConn` or `Deno.UnixConn` in a
+ * {@linkcode Socket} and a {@linkcode SelectorSocketTransport}. A pipe end
+ * (`mode` `"read"` or `"write"`: no socket, no readiness to watch) gets the
+ * shared stream transport, as on the proactor loop.
  */
 export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): MakeTransport {
+  const pipes = proactorTransports(loop, io);
   return (conn, protocol, options) => {
+    if ((options.mode ?? "duplex") !== "duplex") return pipes(conn, protocol, options);
     const addr = (conn as Deno.Conn).remoteAddr;
-    if (addr?.transport !== "tcp") {
-      throw new NotImplementedError(
-        "Cannot make a selector transport: only TCP sockets exist so far (use ProactorEventLoop)",
-      );
-    }
-    const family = addr.hostname.includes(":") ? AF_INET6 : AF_INET;
-    const sock = new Socket(family, SOCK_STREAM, conn as Deno.TcpConn);
+    const family = addr.transport === "unix"
+      ? AF_UNIX
+      : (addr as Deno.NetAddr).hostname.includes(":")
+      ? AF_INET6
+      : AF_INET;
+    const sock = new Socket(family, SOCK_STREAM, conn as Deno.TcpConn | Deno.UnixConn);
     return new SelectorSocketTransport(loop, io, sock, protocol, options);
   };
 }
 
 /**
- * A connected TCP socket of the selector loop. Made by the loop's
- * `createConnection` and by servers, never by users directly.
+ * A connected TCP or Unix stream socket of the selector loop. Made by the
+ * loop's `createConnection`, `createUnixConnection` and by servers, never
+ * by users directly.
  */
 export class SelectorSocketTransport implements Transport {
   readonly #loop: AbstractEventLoop;
@@ -243,7 +245,7 @@ export class SelectorSocketTransport implements Transport {
     if (this.#inFlight === 0 && this.#queue.length === 0) this.#shutdown();
   }
 
-  /** Always true: TCP sockets half-close. */
+  /** Always true: TCP and Unix stream sockets half-close. */
   canWriteEof(): boolean {
     return true;
   }

@@ -5,8 +5,10 @@
  * `Deno.TcpConn` or `Deno.TcpListener` and turns Deno's completions into
  * readiness (see `selector.ts` for the exact semantics).
  *
- * Only TCP stream sockets (`AF_INET`, `AF_INET6`, `SOCK_STREAM`) exist so
- * far. The life cycle is Python's: `createSocket()`, then either
+ * `createSocket()` makes TCP stream sockets (`AF_INET`, `AF_INET6`,
+ * `SOCK_STREAM`); a connected Unix stream socket (`AF_UNIX`, wrapping a
+ * `Deno.UnixConn`) is made by the selector loop's `createUnixConnection` and
+ * Unix servers, for their transports. The life cycle is Python's: `createSocket()`, then either
  * `bind()` + `listen()` + `loop.sockAccept()`, or `loop.sockConnect()`.
  * Deno cannot bind the local end of a connecting socket, so `bind()` is for
  * listening sockets only.
@@ -20,6 +22,7 @@
  */
 import { NotImplementedError } from "../loop/exceptions.ts";
 import { AF_INET, AF_INET6, SOCK_STREAM } from "./socket_constants.ts";
+import { addressOf } from "./stream_transport.ts";
 
 // The read buffer of one socket: a read lands here and waits for `_tryRecvInto`.
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -72,7 +75,7 @@ export class Socket {
   readonly type: number;
   #state: SocketState = "new";
   #bound: [string, number] | null = null;
-  #conn: Deno.TcpConn | null = null;
+  #conn: Deno.TcpConn | Deno.UnixConn | null = null;
   #listener: Deno.TcpListener | null = null;
   #connectAbort: AbortController | null = null;
   // Readiness state: at most one read (or accept) and one write (or connect) in flight.
@@ -89,13 +92,13 @@ export class Socket {
   #listener_cb: (() => void) | null = null;
 
   /** Use {@linkcode createSocket}, or the loop's `sockAccept`, to make one. */
-  constructor(family: number, type: number, conn?: Deno.TcpConn) {
+  constructor(family: number, type: number, conn?: Deno.TcpConn | Deno.UnixConn) {
     this.family = family;
     this.type = type;
     if (conn !== undefined) {
       this.#conn = conn;
       this.#state = "connected";
-      conn.setNoDelay(true);
+      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
     }
   }
 
@@ -143,25 +146,28 @@ export class Socket {
     this.#state = "listening";
   }
 
-  /** The local `[host, port]`. Equivalent to `socket.getsockname()`. */
-  getsockname(): [host: string, port: number] {
-    const addr = (this.#listener?.addr ?? this.#conn?.localAddr) as Deno.NetAddr | undefined;
-    if (addr !== undefined) return [addr.hostname, addr.port];
+  /**
+   * The local `[host, port]`, or the path of a Unix socket (`""` when
+   * unnamed, as Python shows a connecting Unix socket). Equivalent to
+   * `socket.getsockname()`.
+   */
+  getsockname(): [host: string, port: number] | string {
+    const addr = this.#listener?.addr ?? this.#conn?.localAddr;
+    if (addr !== undefined) return addressOf(addr);
     return this.#bound === null ? ["0.0.0.0", 0] : [this.#bound[0], this.#bound[1]];
   }
 
   /**
-   * The remote `[host, port]` of a connected socket. Equivalent to
-   * `socket.getpeername()`.
+   * The remote `[host, port]` of a connected socket, or the path of a Unix
+   * socket (`""` when unnamed). Equivalent to `socket.getpeername()`.
    *
    * @throws {TypeError} The socket is not connected.
    */
-  getpeername(): [host: string, port: number] {
+  getpeername(): [host: string, port: number] | string {
     if (this.#conn === null) {
       throw new TypeError(`Cannot get peer name: socket is ${this.#state}`);
     }
-    const addr = this.#conn.remoteAddr as Deno.NetAddr;
-    return [addr.hostname, addr.port];
+    return addressOf(this.#conn.remoteAddr);
   }
 
   /**
@@ -276,7 +282,8 @@ export class Socket {
     if (conn === null) return null;
     this.#accepted = null;
     const sock = new Socket(this.family, this.type, conn);
-    return [sock, sock.getpeername()];
+    // A listener is TCP (`createSocket()` makes no Unix listener).
+    return [sock, sock.getpeername() as [string, number]];
   }
 
   /**
@@ -346,7 +353,7 @@ export class Socket {
     this.#connectAbort?.abort();
   }
 
-  #startRead(conn: Deno.TcpConn): void {
+  #startRead(conn: Deno.TcpConn | Deno.UnixConn): void {
     this.#reading = true;
     let buf: Uint8Array;
     if (this.#views) {
@@ -401,7 +408,7 @@ export class Socket {
     );
   }
 
-  async #writeAll(conn: Deno.TcpConn, data: Uint8Array): Promise<void> {
+  async #writeAll(conn: Deno.TcpConn | Deno.UnixConn, data: Uint8Array): Promise<void> {
     let err: unknown = null;
     try {
       for (let off = 0; off < data.length;) off += await conn.write(data.subarray(off));

@@ -100,7 +100,8 @@ export function prepareSocket(conn: Deno.Conn): Record<string, unknown> {
   return { sockname: addressOf(conn.localAddr), peername: addressOf(conn.remoteAddr) };
 }
 
-function addressOf(addr: Deno.Addr): [string, number] | string {
+/** A Deno address as Python shows it: `[host, port]`, or a Unix path (`""` when unnamed). */
+export function addressOf(addr: Deno.Addr): [host: string, port: number] | string {
   if (addr.transport === "tcp" || addr.transport === "udp") return [addr.hostname, addr.port];
   return (addr as Deno.UnixAddr).path ?? "";
 }
@@ -527,7 +528,7 @@ export interface MakeTransportOptions {
   server?: ServerLink;
   /** Extra information (`getExtraInfo`). */
   extra: Record<string, unknown>;
-  /** The directions a pipe carries (proactor only; sockets are duplex). */
+  /** The directions a pipe carries (sockets are duplex). */
   mode?: StreamMode;
 }
 

@@ -1,6 +1,7 @@
 /**
- * `createUnixConnection` and `createUnixServer` of the completion-based
- * loop, over `Deno.connect`/`Deno.listen` with `transport: "unix"`.
+ * `createUnixConnection` and `createUnixServer` of both loops, over
+ * `Deno.connect`/`Deno.listen` with `transport: "unix"`; the loop's
+ * `MakeTransport` hook wraps each conn in its kind of transport.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import { checkFactory, checkOptions, checkPath, startServer, wrapConn } from "./
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { Server } from "./server.ts";
-import { prepareSocket } from "./stream_transport.ts";
+import { type MakeTransport, prepareSocket, proactorTransports } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 
 /** Options of `createUnixConnection`. */
@@ -39,6 +40,7 @@ export async function createUnixConnection<P extends BaseProtocol>(
   protocolFactory: () => P,
   path: string | null | undefined,
   options?: CreateUnixConnectionOptions,
+  make: MakeTransport = proactorTransports(loop, io),
 ): Promise<[Transport, P]> {
   checkFactory(protocolFactory, "createUnixConnection");
   checkOptions(options, KNOWN_UNIX_CONNECTION_OPTIONS, "createUnixConnection");
@@ -51,11 +53,20 @@ export async function createUnixConnection<P extends BaseProtocol>(
     io.end();
   }
   // Python shows the server's path as the client's peername.
-  return await wrapConn(loop, io, conn, protocolFactory, "createUnixConnection", {
-    ...options?.extra,
-    ...prepareSocket(conn),
-    peername: path,
-  });
+  return await wrapConn(
+    loop,
+    io,
+    conn,
+    protocolFactory,
+    "createUnixConnection",
+    {
+      ...options?.extra,
+      ...prepareSocket(conn),
+      peername: path,
+    },
+    "duplex",
+    make,
+  );
 }
 
 /**
@@ -69,6 +80,7 @@ export async function createUnixServer(
   protocolFactory: () => BaseProtocol,
   path: string | null | undefined,
   options?: CreateUnixServerOptions,
+  make: MakeTransport = proactorTransports(loop, io),
 ): Promise<Server> {
   checkFactory(protocolFactory, "createUnixServer");
   checkOptions(options, KNOWN_UNIX_SERVER_OPTIONS, "createUnixServer");
@@ -84,5 +96,13 @@ export async function createUnixServer(
     if (stale) Deno.removeSync(path!);
   }
   const listener = Deno.listen({ transport: "unix", path: path! });
-  return await startServer(loop, io, [listener], protocolFactory, "createUnixServer", options);
+  return await startServer(
+    loop,
+    io,
+    [listener],
+    protocolFactory,
+    "createUnixServer",
+    options,
+    make,
+  );
 }
