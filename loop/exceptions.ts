@@ -116,6 +116,30 @@ export class RuntimeError extends Error {
 }
 
 /**
+ * Raised by `loop.sendfile()` and `loop.sockSendfile()` with `fallback: false`:
+ * Deno has no zero-copy `sendfile` path, so only the chunked fallback exists.
+ * Equivalent to Python's `asyncio.SendfileNotAvailableError`, a
+ * `RuntimeError` as there.
+ *
+ * @example
+ * ```ts
+ * import { RuntimeError, SendfileNotAvailableError } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new SendfileNotAvailableError("no native sendfile");
+ * assert.ok(err instanceof RuntimeError);
+ * assert.equal(err.name, "SendfileNotAvailableError");
+ * ```
+ */
+export class SendfileNotAvailableError extends RuntimeError {
+  /** Creates the error with a message that names the call. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SendfileNotAvailableError";
+  }
+}
+
+/**
  * Several errors raised together, as by a failing `TaskGroup`. Equivalent to
  * Python's `ExceptionGroup`; an `AggregateError`, so `errors` holds every
  * child error and `exceptions` is its Python-named alias.

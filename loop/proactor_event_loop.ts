@@ -21,6 +21,7 @@ import {
 } from "../transports/pipes.ts";
 import type { ReadTransport } from "../transports/read_transport.ts";
 import type { Server } from "../transports/server.ts";
+import { sendfile, type SendfileOptions, sockSendfile } from "../transports/sendfile.ts";
 import type { Transport } from "../transports/transport.ts";
 import {
   type CreateConnectionOptions,
@@ -44,7 +45,7 @@ import type { WriteTransport } from "../transports/write_transport.ts";
  *
  * Each transport keeps one read in flight and hands completions to the
  * protocol through the loop (`docs/architecture.md`, "Transports"). TCP,
- * Unix sockets, pipes and name resolution work; `sock*`, `sendfile` and
+ * Unix sockets, pipes, name resolution and `sendfile` work; `sock*` and
  * UDP still throw `NotImplementedError` naming their issue. Debug mode starts on when
  * `ASYNCIO_DEBUG=1` is set and env access is granted.
  *
@@ -200,5 +201,43 @@ export class ProactorEventLoop extends BaseEventLoop {
     pipe: WritablePipe,
   ): Promise<[WriteTransport, P]> {
     return connectWritePipe(this, this.#io, protocolFactory, pipe, this.#make);
+  }
+
+  /**
+   * Sends `count` bytes of `file` (a `Deno.FsFile`) from `offset` over a
+   * stream transport with its flow control; returns the bytes sent.
+   * Equivalent to `loop.sendfile()`: Deno has no zero-copy path, so this is
+   * asyncio's chunked fallback (`transports/sendfile.ts`).
+   *
+   * @throws {SendfileNotAvailableError} `fallback: false`.
+   * @throws {RuntimeError} The transport is closing or not a stream transport.
+   */
+  override sendfile(
+    transport?: unknown,
+    file?: unknown,
+    offset?: number,
+    count?: number | null,
+    options?: SendfileOptions,
+  ): Promise<number> {
+    return sendfile(this, transport, file, offset, count, options);
+  }
+
+  /**
+   * Sends `count` bytes of `file` from `offset` over a socket object with
+   * `sockSendall`, block by block. Equivalent to `loop.sock_sendfile()`'s
+   * fallback (Deno has no zero-copy path).
+   * On this loop `sockSendall` is not implemented yet, so the fallback
+   * rejects with its `NotImplementedError`.
+   *
+   * @throws {SendfileNotAvailableError} `fallback: false`.
+   */
+  override sockSendfile(
+    sock?: unknown,
+    file?: unknown,
+    offset?: number,
+    count?: number | null,
+    options?: SendfileOptions,
+  ): Promise<number> {
+    return sockSendfile(sock, file, offset, count, options, (b) => this.sockSendall(sock, b));
   }
 }

@@ -12,6 +12,7 @@ import type { BaseProtocol } from "../transports/base_protocol.ts";
 import { checkSocket, DenoSelector } from "../transports/selector.ts";
 import { selectorTransports } from "../transports/selector_transport.ts";
 import type { Server } from "../transports/server.ts";
+import { sendfile, type SendfileOptions, sockSendfile } from "../transports/sendfile.ts";
 import type { Socket } from "../transports/socket.ts";
 import {
   type CreateConnectionOptions,
@@ -205,6 +206,42 @@ export class SelectorEventLoop extends BaseEventLoop {
     pipe: WritablePipe,
   ): Promise<[WriteTransport, P]> {
     return connectWritePipe(this, this.#io, protocolFactory, pipe, this.#make);
+  }
+
+  /**
+   * Sends `count` bytes of `file` (a `Deno.FsFile`) from `offset` over a
+   * stream transport with its flow control; returns the bytes sent.
+   * Equivalent to `loop.sendfile()`: Deno has no zero-copy path, so this is
+   * asyncio's chunked fallback (`transports/sendfile.ts`).
+   *
+   * @throws {SendfileNotAvailableError} `fallback: false`.
+   * @throws {RuntimeError} The transport is closing or not a stream transport.
+   */
+  override sendfile(
+    transport?: unknown,
+    file?: unknown,
+    offset?: number,
+    count?: number | null,
+    options?: SendfileOptions,
+  ): Promise<number> {
+    return sendfile(this, transport, file, offset, count, options);
+  }
+
+  /**
+   * Sends `count` bytes of `file` from `offset` over a socket object with
+   * `sockSendall`, block by block. Equivalent to `loop.sock_sendfile()`'s
+   * fallback (Deno has no zero-copy path).
+   *
+   * @throws {SendfileNotAvailableError} `fallback: false`.
+   */
+  override sockSendfile(
+    sock?: unknown,
+    file?: unknown,
+    offset?: number,
+    count?: number | null,
+    options?: SendfileOptions,
+  ): Promise<number> {
+    return sockSendfile(sock, file, offset, count, options, (b) => this.sockSendall(sock, b));
   }
 
   /**

@@ -50,6 +50,7 @@ export type {
 } from "./stream_transport.ts";
 export { Server, type ServerInit, TransportSocket } from "./server.ts";
 export type { CreateConnectionOptions, CreateServerOptions } from "./tcp.ts";
+export type { SendfileOptions, SendfileSource } from "./sendfile.ts";
 export type { CreateUnixConnectionOptions, CreateUnixServerOptions } from "./unix.ts";
 export type { ReadablePipe, WritablePipe } from "./pipes.ts";
 export {
