@@ -814,6 +814,9 @@ for (const [name, make] of LOOPS) {
     "createUnixServer",
     "connectReadPipe",
     "connectWritePipe",
+    // Both loops (tests/transports/sendfile_test.ts).
+    "sendfile",
+    "sockSendfile",
   ]);
   // The selector loop's readiness API (tests/transports/selector_loop_test.ts)
   // and its TCP transports (tests/transports/tcp_test.ts).
@@ -829,6 +832,15 @@ for (const [name, make] of LOOPS) {
     "removeReader",
     "addWriter",
     "removeWriter",
+    "sendfile",
+    "sockSendfile",
+    // Name resolution, Unix sockets and pipes (tests/transports/{resolution,unix,pipes}_test.ts).
+    "getaddrinfo",
+    "getnameinfo",
+    "createUnixConnection",
+    "createUnixServer",
+    "connectReadPipe",
+    "connectWritePipe",
   ]);
 
   Deno.test(`${name} methods whose subsystem lands later throw NotImplementedError naming it`, async () => {
