@@ -384,8 +384,10 @@ export class SelectorSocketTransport implements Transport {
       if (this.#send(this.#joinQueue())) this.#marks.maybeResume(this.#bufferSize);
       return;
     }
-    this.#loop.removeWriter(this.#sock);
+    // resumeWriting() may write (as in Python's _write_ready): check the queue after it.
     this.#marks.maybeResume(this.#bufferSize);
+    if (this.#inFlight > 0 || this.#connLost > 0) return;
+    this.#loop.removeWriter(this.#sock);
     if (this.#closing) {
       this.#connLost++;
       this.#callConnectionLost(null);
