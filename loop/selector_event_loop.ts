@@ -3,44 +3,13 @@
  *
  * @module
  */
-import { BaseEventLoop, type BaseEventLoopOptions } from "./base_event_loop.ts";
-import { debugFromEnvironment } from "./_debug_env.ts";
+import type { BaseEventLoopOptions } from "./base_event_loop.ts";
+import { IoEventLoop } from "./io_event_loop.ts";
 import { SelectorIoDriver } from "./selector_io_driver.ts";
 import type { Future } from "../tasks/future.ts";
-import type { MakeTransport } from "../transports/stream_transport.ts";
-import type { BaseProtocol } from "../transports/base_protocol.ts";
 import { checkSocket, DenoSelector } from "../transports/selector.ts";
 import { selectorTransports } from "../transports/selector_transport.ts";
-import type { Server } from "../transports/server.ts";
-import { sendfile, type SendfileOptions, sockSendfile } from "../transports/sendfile.ts";
 import type { Socket } from "../transports/socket.ts";
-import {
-  type CreateConnectionOptions,
-  type CreateServerOptions,
-  createTcpConnection,
-  createTcpServer,
-} from "../transports/tcp.ts";
-import type { Transport } from "../transports/transport.ts";
-import {
-  type AddrInfo,
-  getaddrinfo,
-  type GetaddrinfoOptions,
-  getnameinfo,
-} from "../transports/name_resolution.ts";
-import {
-  connectReadPipe,
-  connectWritePipe,
-  type ReadablePipe,
-  type WritablePipe,
-} from "../transports/pipes.ts";
-import type { ReadTransport } from "../transports/read_transport.ts";
-import {
-  createUnixConnection,
-  type CreateUnixConnectionOptions,
-  createUnixServer,
-  type CreateUnixServerOptions,
-} from "../transports/unix.ts";
-import type { WriteTransport } from "../transports/write_transport.ts";
 
 /**
  * The readiness-based event loop. Equivalent to Python's
@@ -68,180 +37,15 @@ import type { WriteTransport } from "../transports/write_transport.ts";
  * assert.equal(value, 7);
  * ```
  */
-export class SelectorEventLoop extends BaseEventLoop {
+export class SelectorEventLoop extends IoEventLoop {
   readonly #io: SelectorIoDriver<Socket>;
-  readonly #make: MakeTransport;
 
   /** Creates the loop with a {@linkcode DenoSelector} (an `ioDriver` option is ignored). */
   constructor(options?: BaseEventLoopOptions) {
     const io = new SelectorIoDriver<Socket>(new DenoSelector());
-    super({ ...options, ioDriver: io, debug: options?.debug ?? debugFromEnvironment() });
+    super(options, io, selectorTransports);
     io.attach(this);
     this.#io = io;
-    this.#make = selectorTransports(this, io);
-  }
-
-  /**
-   * Opens a TCP connection and returns its `SelectorSocketTransport` and the
-   * protocol, once `connectionMade` ran. Equivalent to
-   * `loop.create_connection()`; name resolution, every address and happy
-   * eyeballs work as on `ProactorEventLoop` (shared code, `transports/tcp.ts`).
-   *
-   * @throws {TypeError} A bad argument or unsupported option (named in the message).
-   * @throws {RangeError} `port` is not an integer from 0 to 65535.
-   * @throws {NotImplementedError} `localAddr` is given.
-   * @throws {GaiError} The host does not resolve.
-   */
-  override createConnection<P extends BaseProtocol>(
-    protocolFactory: () => P,
-    host?: string | null,
-    port?: number | null,
-    options?: CreateConnectionOptions,
-  ): Promise<[Transport, P]> {
-    return createTcpConnection(this, this.#io, this.#make, protocolFactory, host, port, options);
-  }
-
-  /**
-   * Listens on `host:port` and returns the {@linkcode Server}; each accepted
-   * connection gets a `SelectorSocketTransport`. Equivalent to
-   * `loop.create_server()`, with the options of `ProactorEventLoop`'s.
-   *
-   * @throws {TypeError} A bad argument or unsupported option (named in the message).
-   * @throws {RangeError} `port` is out of range.
-   * @throws {NotImplementedError} `reuseAddress: false`, or `reusePort`
-   *   without Deno's `--unstable-net`.
-   */
-  override createServer(
-    protocolFactory: () => BaseProtocol,
-    host?: string | readonly string[] | null,
-    port?: number | null,
-    options?: CreateServerOptions,
-  ): Promise<Server> {
-    return createTcpServer(this, this.#io, this.#make, protocolFactory, host, port, options);
-  }
-
-  /**
-   * Resolves `host` and `port` into `[family, type, proto, canonname,
-   * [host, port]]` tuples. Equivalent to `loop.getaddrinfo()`; the same
-   * code as `ProactorEventLoop`'s (a numeric host is not looked up).
-   *
-   * @throws {GaiError} The host does not resolve or the port is not numeric.
-   */
-  override getaddrinfo(
-    host?: string | null,
-    port?: string | number | null,
-    options?: GetaddrinfoOptions,
-  ): Promise<AddrInfo[]> {
-    return getaddrinfo(host, port, options);
-  }
-
-  /**
-   * Resolves `[host, port]` into `[host, service]`. Equivalent to
-   * `loop.getnameinfo()`.
-   *
-   * @throws {GaiError} The host is not numeric or the lookup fails.
-   */
-  override getnameinfo(
-    sockaddr?: [string, number],
-    flags?: number,
-  ): Promise<[string, string]> {
-    return getnameinfo(sockaddr as [string, number], flags);
-  }
-
-  /**
-   * Connects to the Unix socket at `path` and returns its
-   * `SelectorSocketTransport` (over an `AF_UNIX` {@linkcode Socket}) and the
-   * protocol. Equivalent to `loop.create_unix_connection()`.
-   *
-   * @throws {TypeError} `protocolFactory` is not a function, or `path` is not
-   *   a non-empty string.
-   */
-  override createUnixConnection<P extends BaseProtocol>(
-    protocolFactory: () => P,
-    path?: string | null,
-    options?: CreateUnixConnectionOptions,
-  ): Promise<[Transport, P]> {
-    return createUnixConnection(this, this.#io, protocolFactory, path, options, this.#make);
-  }
-
-  /**
-   * Listens on the Unix socket `path`. Equivalent to
-   * `loop.create_unix_server()`, with `ProactorEventLoop`'s behaviour (a
-   * stale socket file is unlinked first, the path is unlinked on close).
-   *
-   * @throws {TypeError} `protocolFactory` is not a function, or `path` is not
-   *   a non-empty string.
-   */
-  override createUnixServer(
-    protocolFactory: () => BaseProtocol,
-    path?: string | null,
-    options?: CreateUnixServerOptions,
-  ): Promise<Server> {
-    return createUnixServer(this, this.#io, protocolFactory, path, options, this.#make);
-  }
-
-  /**
-   * Wraps a readable pipe end (`Deno.stdin`, a FIFO opened with `Deno.open`)
-   * in a read transport. Equivalent to `loop.connect_read_pipe()`; the
-   * transport is the stream transport both loops share.
-   *
-   * @throws {TypeError} `pipe` has no `read()` and `close()`.
-   */
-  override connectReadPipe<P extends BaseProtocol>(
-    protocolFactory: () => P,
-    pipe: ReadablePipe,
-  ): Promise<[ReadTransport, P]> {
-    return connectReadPipe(this, this.#io, protocolFactory, pipe, this.#make);
-  }
-
-  /**
-   * Wraps a writable pipe end (`Deno.stdout`, a FIFO opened for writing) in
-   * a write transport with flow control. Equivalent to
-   * `loop.connect_write_pipe()`.
-   *
-   * @throws {TypeError} `pipe` has no `write()` and `close()`.
-   */
-  override connectWritePipe<P extends BaseProtocol>(
-    protocolFactory: () => P,
-    pipe: WritablePipe,
-  ): Promise<[WriteTransport, P]> {
-    return connectWritePipe(this, this.#io, protocolFactory, pipe, this.#make);
-  }
-
-  /**
-   * Sends `count` bytes of `file` (a `Deno.FsFile`) from `offset` over a
-   * stream transport with its flow control; returns the bytes sent.
-   * Equivalent to `loop.sendfile()`: Deno has no zero-copy path, so this is
-   * asyncio's chunked fallback (`transports/sendfile.ts`).
-   *
-   * @throws {SendfileNotAvailableError} `fallback: false`.
-   * @throws {RuntimeError} The transport is closing or not a stream transport.
-   */
-  override sendfile(
-    transport?: unknown,
-    file?: unknown,
-    offset?: number,
-    count?: number | null,
-    options?: SendfileOptions,
-  ): Promise<number> {
-    return sendfile(this, transport, file, offset, count, options);
-  }
-
-  /**
-   * Sends `count` bytes of `file` from `offset` over a socket object with
-   * `sockSendall`, block by block. Equivalent to `loop.sock_sendfile()`'s
-   * fallback (Deno has no zero-copy path).
-   *
-   * @throws {SendfileNotAvailableError} `fallback: false`.
-   */
-  override sockSendfile(
-    sock?: unknown,
-    file?: unknown,
-    offset?: number,
-    count?: number | null,
-    options?: SendfileOptions,
-  ): Promise<number> {
-    return sockSendfile(sock, file, offset, count, options, (b) => this.sockSendall(sock, b));
   }
 
   /**
