@@ -1,7 +1,7 @@
 /**
  * asyncio for Deno: Python's asyncio rebuilt in TypeScript. This module
  * exports everything, like `import asyncio`; each subsystem is also its own
- * export (`@aio/asyncio/loop`, `@aio/asyncio/tasks`, `@aio/asyncio/transports`,
+ * export (`@aio/asyncio/loop`, `@aio/asyncio/tasks`, `@aio/asyncio/transports`, `@aio/asyncio/streams`,
  * `@aio/asyncio/testing`).
  *
  * ```ts
@@ -23,3 +23,4 @@ export * from "./tasks/mod.ts";
 export * from "./sync/mod.ts";
 export * from "./queues/mod.ts";
 export * from "./transports/mod.ts";
+export * from "./streams/mod.ts";

@@ -171,3 +171,64 @@ export class ExceptionGroup extends AggregateError {
     return this.errors;
   }
 }
+
+/**
+ * The stream ended before a read was satisfied. Equivalent to Python's
+ * `asyncio.IncompleteReadError` (an `EOFError` there); `partial` holds the
+ * bytes read before the end, and the reader's buffer no longer has them.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteReadError } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new IncompleteReadError(new Uint8Array([1, 2]), 4);
+ * assert.equal(err.partial.length, 2);
+ * assert.equal(err.expected, 4);
+ * ```
+ */
+export class IncompleteReadError extends Error {
+  /** The bytes read before the end of the stream. */
+  readonly partial: Uint8Array;
+  /** The number of bytes wanted, or `null` when a separator was wanted. */
+  readonly expected: number | null;
+
+  /** Creates the error from the bytes read and the number wanted (`null`: until a separator). */
+  constructor(partial: Uint8Array, expected: number | null, options?: ErrorOptions) {
+    super(
+      `Incomplete read: the stream ended after ${partial.length} bytes of ${
+        expected === null ? "an unknown number" : expected
+      } expected`,
+      options,
+    );
+    this.name = "IncompleteReadError";
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * A separator was not found within the reader's limit. Equivalent to
+ * Python's `asyncio.LimitOverrunError`; `consumed` is the number of bytes to
+ * skip to get past the data examined (the bytes stay in the buffer).
+ *
+ * @example
+ * ```ts
+ * import { LimitOverrunError } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new LimitOverrunError("separator not found within the limit", 10);
+ * assert.equal(err.consumed, 10);
+ * ```
+ */
+export class LimitOverrunError extends Error {
+  /** How many bytes to consume to get past the examined data. */
+  readonly consumed: number;
+
+  /** Creates the error with a message and the number of bytes examined. */
+  constructor(message: string, consumed: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "LimitOverrunError";
+    this.consumed = consumed;
+  }
+}
