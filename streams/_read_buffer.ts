@@ -13,7 +13,7 @@
  * @module
  */
 
-const EMPTY = new Uint8Array(0);
+const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 // Below this, an emptied store is kept for reuse; above it, it is released.
 const KEEP_STORE = 256 * 1024;
 
@@ -21,8 +21,8 @@ const KEEP_STORE = 256 * 1024;
 export class ReadBuffer {
   // Exactly one of these holds the bytes: the borrowed view, or the owned
   // store's [#start, #end) range.
-  #borrowed: Uint8Array = EMPTY;
-  #store: Uint8Array = EMPTY;
+  #borrowed: Uint8Array<ArrayBuffer> = EMPTY;
+  #store: Uint8Array<ArrayBuffer> = EMPTY;
   #start = 0;
   #end = 0;
 
@@ -32,7 +32,7 @@ export class ReadBuffer {
   }
 
   /** Appends `data`, whose bytes never change: kept without a copy when the buffer is empty. */
-  pushStable(data: Uint8Array): void {
+  pushStable(data: Uint8Array<ArrayBuffer>): void {
     if (data.length === 0) return;
     if (this.length === 0) {
       this.#borrowed = data;
@@ -48,13 +48,13 @@ export class ReadBuffer {
   }
 
   /** Every buffered byte as one view, valid until the buffer changes. */
-  peek(): Uint8Array {
+  peek(): Uint8Array<ArrayBuffer> {
     if (this.#borrowed.length > 0) return this.#borrowed;
     return this.#store.subarray(this.#start, this.#end);
   }
 
   /** Removes the first `n` bytes (at most `length`) and returns them; they are the caller's. */
-  take(n: number): Uint8Array {
+  take(n: number): Uint8Array<ArrayBuffer> {
     const borrowed = this.#borrowed;
     if (borrowed.length > 0) {
       if (n >= borrowed.length) {

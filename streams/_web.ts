@@ -12,8 +12,8 @@ import type { StreamWriter } from "./stream_writer.ts";
  * transfers (detaches) the chunk's buffer, which is the transport's shared
  * read buffer.
  */
-export function readableFrom(reader: StreamReader): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
+export function readableFrom(reader: StreamReader): ReadableStream<Uint8Array<ArrayBuffer>> {
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
     async pull(controller): Promise<void> {
       const chunk = await reader.read(reader.limit);
       if (chunk.length === 0) controller.close();

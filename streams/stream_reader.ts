@@ -75,7 +75,7 @@ export type Separator = Uint8Array | string;
  * assert.ok(reader.atEof());
  * ```
  */
-export class StreamReader implements AsyncIterable<Uint8Array> {
+export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   readonly #limit: number;
   #loop: AbstractEventLoop | null;
   readonly #buffer = new ReadBuffer();
@@ -84,7 +84,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #exception: unknown = null;
   #transport: ReadTransport | null = null;
   #paused = false;
-  #readable: ReadableStream<Uint8Array> | null = null;
+  #readable: ReadableStream<Uint8Array<ArrayBuffer>> | null = null;
 
   /**
    * Creates an empty reader.
@@ -170,21 +170,23 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * @throws {RuntimeError} `feedEof()` was called before.
    */
   feedData(data: Uint8Array): void {
-    this.#feed(data, false);
+    this.#feed(data as Uint8Array<ArrayBuffer>, false);
   }
 
   /**
    * Appends `data` without copying it: its bytes must never change (the
-   * `dataReceived` contract of transports). `StreamReaderProtocol` uses it.
+   * `dataReceived` contract of transports), and reads may return views of
+   * it. `StreamReaderProtocol` uses it.
    *
    * @throws {TypeError} `data` is not a `Uint8Array`.
    * @throws {RuntimeError} `feedEof()` was called before.
    */
   feedStableData(data: Uint8Array): void {
-    this.#feed(data, true);
+    // Shared memory may change under the reader: only an ArrayBuffer's bytes are kept as they are.
+    this.#feed(data as Uint8Array<ArrayBuffer>, data?.buffer instanceof ArrayBuffer);
   }
 
-  #feed(data: Uint8Array, stable: boolean): void {
+  #feed(data: Uint8Array<ArrayBuffer>, stable: boolean): void {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot feed StreamReader as 'data' must be a Uint8Array: received ${describe(data)}`,
@@ -218,12 +220,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * @throws {TypeError} `n` is not an integer.
    * @throws {RuntimeError} Another read is waiting.
    */
-  async read(n = -1): Promise<Uint8Array> {
+  async read(n = -1): Promise<Uint8Array<ArrayBuffer>> {
     checkCount(n, "read");
     if (this.#exception !== null) throw this.#exception;
     if (n === 0) return new Uint8Array(0);
     if (n < 0) {
-      const blocks: Uint8Array[] = [];
+      const blocks: Uint8Array<ArrayBuffer>[] = [];
       for (;;) {
         const block = await this.read(this.#limit);
         if (block.length === 0) return concat(blocks);
@@ -244,7 +246,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * @throws {RangeError} `n` is negative.
    * @throws {RuntimeError} Another read is waiting.
    */
-  async readexactly(n: number): Promise<Uint8Array> {
+  async readexactly(n: number): Promise<Uint8Array<ArrayBuffer>> {
     checkCount(n, "readexactly");
     if (n < 0) {
       throw new RangeError(
@@ -274,11 +276,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    *   line (when its end was found) or the whole buffer is dropped.
    * @throws {RuntimeError} Another read is waiting.
    */
-  async readline(): Promise<Uint8Array> {
+  async readline(): Promise<Uint8Array<ArrayBuffer>> {
     try {
       return await this.readuntil(NEWLINE);
     } catch (err) {
-      if (err instanceof IncompleteReadError) return err.partial;
+      if (err instanceof IncompleteReadError) return err.partial as Uint8Array<ArrayBuffer>;
       if (err instanceof LimitOverrunError) {
         const view = this.#buffer.peek();
         if (view[err.consumed] === 0x0a) this.#buffer.skip(err.consumed + 1);
@@ -304,7 +306,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    *   whole buffer, which is consumed.
    * @throws {RuntimeError} Another read is waiting.
    */
-  async readuntil(separator: Separator | readonly Separator[] = NEWLINE): Promise<Uint8Array> {
+  async readuntil(
+    separator: Separator | readonly Separator[] = NEWLINE,
+  ): Promise<Uint8Array<ArrayBuffer>> {
     const separators = toSeparators(separator);
     let minLength = Infinity;
     let maxLength = 0;
@@ -353,7 +357,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /** Lines until the end of the stream, as `readline()` returns them. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array<ArrayBuffer>, void, undefined> {
     for (;;) {
       const line = await this.readline();
       if (line.length === 0) return;
@@ -368,7 +372,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * `CompressionStream`, `fetch` or `Response`. Cancelling it stops the
    * pulls only: later data stays buffered for direct reads.
    */
-  get readable(): ReadableStream<Uint8Array> {
+  get readable(): ReadableStream<Uint8Array<ArrayBuffer>> {
     this.#readable ??= readableFrom(this);
     return this.#readable;
   }
@@ -452,7 +456,7 @@ function toSeparators(separator: Separator | readonly Separator[]): Uint8Array[]
   return bytes.sort((a, b) => a.length - b.length);
 }
 
-function concat(blocks: Uint8Array[]): Uint8Array {
+function concat(blocks: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
   if (blocks.length === 1) return blocks[0];
   let size = 0;
   for (const block of blocks) size += block.length;
