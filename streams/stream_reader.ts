@@ -134,7 +134,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const waiter = this.#waiter;
     if (waiter !== null) {
       this.#waiter = null;
-      if (!waiter.cancelled()) waiter.setException(exc);
+      if (!waiter.done()) waiter.setException(exc);
     }
   }
 
@@ -383,7 +383,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     if (this.#buffer.length > 0) parts.push(`${this.#buffer.length} bytes`);
     if (this.#eof) parts.push("eof");
     if (this.#limit !== DEFAULT_LIMIT) parts.push(`limit=${this.#limit}`);
-    if (this.#waiter !== null) parts.push("waiting");
+    if (this.#waiter !== null && !this.#waiter.done()) parts.push("waiting");
     if (this.#exception !== null) parts.push(`exception=${String(this.#exception)}`);
     if (this.#paused) parts.push("paused");
     return `<${parts.join(" ")}>`;
@@ -393,7 +393,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const waiter = this.#waiter;
     if (waiter !== null) {
       this.#waiter = null;
-      if (!waiter.cancelled()) waiter.setResult(undefined);
+      if (!waiter.done()) waiter.setResult(undefined);
     }
   }
 
@@ -404,8 +404,11 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
   }
 
-  async #waitForData(method: string): Promise<void> {
-    if (this.#waiter !== null) {
+  // Returns the future to await (awaited directly: no extra async frame per
+  // wait). A cancelled wait leaves its done future behind; the next wait
+  // replaces it.
+  #waitForData(method: string): Future<void> {
+    if (this.#waiter !== null && !this.#waiter.done()) {
       throw new RuntimeError(
         `Cannot ${method}(): another read is already waiting for data on this StreamReader`,
       );
@@ -417,11 +420,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     this.#loop ??= getRunningLoop();
     const waiter = this.#loop.createFuture<void>();
     this.#waiter = waiter;
-    try {
-      await waiter;
-    } finally {
-      if (this.#waiter === waiter) this.#waiter = null;
-    }
+    return waiter;
   }
 }
 

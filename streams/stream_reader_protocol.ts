@@ -16,6 +16,8 @@ import { connectionLostError } from "./_errors.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import { StreamWriter } from "./stream_writer.ts";
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /**
  * Called once per connection of a stream server with the connection's
  * reader and writer; may be an async function (it then runs as a task).
@@ -181,9 +183,13 @@ export class StreamReaderProtocol extends Protocol {
    * @throws {Error} The connection was lost (`ConnectionReset`), or the
    *   error it was lost with.
    */
-  async _drainHelper(): Promise<void> {
-    if (this.#connectionLost) throw connectionLostError();
-    if (!this.#paused) return;
+  _drainHelper(): Promise<void> {
+    if (this.#connectionLost) return Promise.reject(connectionLostError());
+    if (!this.#paused) return RESOLVED;
+    return this.#waitDrained();
+  }
+
+  async #waitDrained(): Promise<void> {
     const waiter = this.#loop.createFuture<void>();
     this.#drainWaiters.add(waiter);
     try {

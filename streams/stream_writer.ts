@@ -128,13 +128,17 @@ export class StreamWriter implements AsyncDisposable {
    * @throws {Error} The reader's error (the connection failed), or
    *   `ConnectionReset` once the connection is lost.
    */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
     const exc = this.#reader?.exception();
-    if (exc !== null && exc !== undefined) throw exc;
-    if (this.#transport.isClosing()) {
-      // Let connectionLost run first, so the wait below sees the loss.
-      await sleep(0);
-    }
+    if (exc !== null && exc !== undefined) return Promise.reject(exc);
+    if (this.#transport.isClosing()) return this.#drainClosing();
+    // The common case allocates nothing: a shared resolved promise.
+    return this.#protocol._drainHelper();
+  }
+
+  async #drainClosing(): Promise<void> {
+    // Let connectionLost run first, so the wait below sees the loss.
+    await sleep(0);
     await this.#protocol._drainHelper();
   }
 
