@@ -27,8 +27,8 @@ const NEWLINE = new Uint8Array([0x0a]);
 export interface StreamReaderOptions {
   /**
    * The buffer limit in bytes (default 64 KiB): `readline`/`readuntil`
-   * give up on a line longer than this, and the transport is paused while
-   * more than twice this much is buffered.
+   * give up on a line longer than this, and the transport is paused once
+   * more than this is buffered.
    */
   limit?: number;
   /** The loop whose futures the reader waits on (default: the running loop when first needed). */
@@ -48,10 +48,12 @@ export type Separator = Uint8Array | string;
  *   at a time (another is a `RuntimeError`, as in asyncio).
  * - Cancelling a waiting read loses no data: bytes stay buffered until a
  *   read returns them.
- * - Flow control: while more than twice `limit` bytes are buffered, the
- *   transport stops reading (`pauseReading`), so a peer that floods cannot
- *   grow the buffer past that plus one read; a read that empties the buffer
- *   below `limit` resumes it.
+ * - Flow control: once more than `limit` bytes are buffered, the transport
+ *   stops reading (`pauseReading`), so a peer that floods cannot grow the
+ *   buffer past `limit` plus one read; reads that bring the buffer to half
+ *   the limit, or a read that has to wait, resume it. (asyncio pauses at
+ *   twice the limit and resumes at the limit; the tighter bound is this
+ *   package's promise on memory.)
  * - What reads return is the caller's: never written again by the reader.
  *   Data is not copied when it can be avoided: a read may return a view of
  *   the transport's read buffer, which keeps that buffer alive while the
@@ -200,7 +202,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     else this.#buffer.pushCopy(data);
     this.#wakeup();
     const transport = this.#transport;
-    if (transport !== null && !this.#paused && this.#buffer.length > 2 * this.#limit) {
+    if (transport !== null && !this.#paused && this.#buffer.length > this.#limit) {
       try {
         transport.pauseReading();
         this.#paused = true;
@@ -398,7 +400,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   }
 
   #maybeResume(): void {
-    if (this.#paused && this.#buffer.length <= this.#limit) {
+    if (this.#paused && this.#buffer.length <= this.#limit >> 1) {
       this.#paused = false;
       this.#transport!.resumeReading();
     }

@@ -57,7 +57,8 @@ const TEST_GROUPS: TestGroup[] = [
   },
   {
     name: "test (I/O: -A --unstable-net)",
-    flags: ["-A", "--unstable-net"],
+    // --expose-gc: tests that a dropped object is not reported force a collection.
+    flags: ["-A", "--unstable-net", "--v8-flags=--expose-gc"],
     folders: ["tests/transports", "tests/streams", "tests/subprocess", "tests/examples"],
     // Their examples talk to loopback servers.
     docs: ["transports", "streams", "subprocess"],
