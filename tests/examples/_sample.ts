@@ -6,6 +6,52 @@
  */
 import assert from "node:assert/strict";
 
+/** `n` bytes that are not all one value, so a reordering would show. */
+export function payload(n: number, seed = 0): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 7 + (i >> 8) + seed) & 0xff;
+  return out;
+}
+
+/** Whether `command` runs with `args` here (to skip a test whose tool is missing). */
+export async function have(command: string, args: string[]): Promise<boolean> {
+  try {
+    const result = await new Deno.Command(command, { args, stdout: "null", stderr: "null" })
+      .output();
+    return result.success;
+  } catch {
+    return false;
+  }
+}
+
+/** What {@linkcode output} returns. */
+export interface Output {
+  code: number;
+  stdout: Uint8Array;
+  stderr: string;
+}
+
+/** Runs `command` to completion, with `stdin` as its input (none when null). */
+export async function output(
+  command: string,
+  args: string[],
+  stdin: Uint8Array | null = null,
+): Promise<Output> {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: stdin === null ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== null) {
+    const writer = child.stdin.getWriter();
+    await writer.write(stdin);
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  return { code, stdout, stderr: new TextDecoder().decode(stderr) };
+}
+
 /** The loops a sample runs on (`--loop=...`). */
 export const LOOP_NAMES: readonly string[] = ["selector", "proactor"];
 

@@ -4,14 +4,7 @@
 import assert from "node:assert/strict";
 import { gather, run } from "../../mod.ts";
 import { openConnection } from "../../streams/mod.ts";
-import { LOOP_NAMES, startSample } from "./_sample.ts";
-
-/** `n` bytes that are not all one value, so a reordering would show. */
-function payload(n: number, seed = 0): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (i * 7 + (i >> 8) + seed) & 0xff;
-  return out;
-}
+import { LOOP_NAMES, payload, startSample } from "./_sample.ts";
 
 /** Sends `data` to the echo server at `port`, half-closes, and returns all it sends back. */
 async function roundTrip(port: number, data: Uint8Array): Promise<Uint8Array> {

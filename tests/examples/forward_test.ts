@@ -12,7 +12,7 @@ import {
   type StreamReader,
   type StreamWriter,
 } from "../../streams/mod.ts";
-import { LOOP_NAMES, type Sample, startSample } from "./_sample.ts";
+import { LOOP_NAMES, payload, type Sample, startSample } from "./_sample.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -44,13 +44,6 @@ async function readAll(reader: StreamReader): Promise<Uint8Array | null> {
     assert.ok(err instanceof Deno.errors.ConnectionReset, `unexpected ${err}`);
     return null;
   }
-}
-
-/** `n` bytes that are not all one value. */
-function payload(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (i * 7 + (i >> 8)) & 0xff;
-  return out;
 }
 
 for (const loop of LOOP_NAMES) {

@@ -6,28 +6,18 @@
 import assert from "node:assert/strict";
 import { run } from "../../mod.ts";
 import { openConnection } from "../../streams/mod.ts";
-import { LOOP_NAMES, type Sample, startSample } from "./_sample.ts";
+import { have, LOOP_NAMES, output, type Sample, startSample } from "./_sample.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Whether `command --version` (or `-V`) runs here. */
-async function have(command: string, flag = "--version"): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command(command, { args: [flag], stdout: "null" }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
+const CURL = await have("curl", ["--version"]);
+const AB = await have("ab", ["-V"]);
 
-const CURL = await have("curl");
-const AB = await have("ab", "-V");
-
-/** Runs `command` with `args` and returns its exit code, stdout and stderr as text. */
-async function output(command: string, args: string[]): Promise<[number, string, string]> {
-  const { code, stdout, stderr } = await new Deno.Command(command, { args }).output();
-  return [code, decoder.decode(stdout), decoder.decode(stderr)];
+/** Runs `command` and returns its exit code, stdout and stderr as text. */
+async function textOutput(command: string, args: string[]): Promise<[number, string, string]> {
+  const { code, stdout, stderr } = await output(command, args);
+  return [code, decoder.decode(stdout), stderr];
 }
 
 /** Sends `raw` on one connection, half-closes, and returns all the replies. */
@@ -64,7 +54,7 @@ for (const loop of LOOP_NAMES) {
     fn: () =>
       withServer(loop, async (port) => {
         const url = `http://127.0.0.1:${port}`;
-        const [code, stdout, stderr] = await output("curl", [
+        const [code, stdout, stderr] = await textOutput("curl", [
           "-sS",
           "-v",
           "--http1.1",
@@ -75,11 +65,11 @@ for (const loop of LOOP_NAMES) {
         assert.equal(stdout, "Hello, world!\nHello, world!\n");
         assert.match(stderr, /Re-using existing connection/);
         assert.match(stderr, /< Content-Length: 14/);
-        const [headCode, head] = await output("curl", ["-sS", "-I", `${url}/`]);
+        const [headCode, head] = await textOutput("curl", ["-sS", "-I", `${url}/`]);
         assert.equal(headCode, 0);
         assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
         assert.match(head, /\r\nContent-Length: 14\r\n/);
-        const [postCode, post] = await output("curl", ["-sS", "-d", "name=value", `${url}/`]);
+        const [postCode, post] = await textOutput("curl", ["-sS", "-d", "name=value", `${url}/`]);
         assert.equal(postCode, 0);
         assert.equal(post, "405 Method Not Allowed\n");
       }),
@@ -90,7 +80,7 @@ for (const loop of LOOP_NAMES) {
     ignore: !AB,
     fn: () =>
       withServer(loop, async (port) => {
-        const [code, stdout, stderr] = await output("ab", [
+        const [code, stdout, stderr] = await textOutput("ab", [
           "-k",
           "-n",
           "2000",
