@@ -12,14 +12,15 @@
 #
 # Environment: API (protocol), PY (a python3 with uvloop; default /usr/bin/python3), DENO
 # (default deno), DURATION (3 s per point), WARMUP (1 s), CONNS (10), SIZES ("1024 10240
-# 102400"), PIN (1), TABLE_ONLY (1: only print the table of an existing OUT_DIR).
+# 102400"), PIN (1), REPEAT (1: rounds over all the servers; the table shows the medians),
+# TABLE_ONLY (1: only print the table of an existing OUT_DIR).
 # ../shared is read-only: the client is built from a copy in a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=$(cd ../shared/bench && pwd)
 PY=${PY:-/usr/bin/python3} DENO=${DENO:-deno}
 DURATION=${DURATION:-3} WARMUP=${WARMUP:-1} CONNS=${CONNS:-10}
-SIZES=${SIZES:-1024 10240 102400} PIN=${PIN:-1} API=${API:-protocol}
+SIZES=${SIZES:-1024 10240 102400} PIN=${PIN:-1} API=${API:-protocol} REPEAT=${REPEAT:-1}
 case $API in
   protocol) ours=bench/echo_server.ts ours_name=aio ;;
   streams) ours=bench/streams_echo_server.ts ours_name=aio_streams ;;
@@ -46,42 +47,51 @@ servers+=("asyncio_$API|$PY $SHARED/peers/asyncio_$API.py @PORT@"
   "${ours_name}_proactor|$DENO run -A $ours @PORT@ proactor")
 
 if [[ ${TABLE_ONLY:-0} == 1 ]]; then servers=(); else : >"$out/echo.jsonl"; fi
-for entry in "${servers[@]}"; do
-  name=${entry%%|*} cmd=${entry#*|}
-  start_server "$name" "$cmd" "$out/$name.log" || continue
-  for size in $SIZES; do
-    if json=$("${pin_client[@]}" "$build/echo_load" 127.0.0.1 "$port" "$CONNS" "$size" "$DURATION" "$WARMUP"); then
-      echo "{\"server\":\"$name\",${json#\{}" | tee -a "$out/echo.jsonl"
-    else
-      echo "$name $size: load failed" >&2
-    fi
+# Rounds go over all the servers in turn, so a burst of noise from outside hits one round of
+# several servers rather than every round of one; the table shows the median of the rounds.
+for round in $(seq "$REPEAT"); do
+  for entry in "${servers[@]}"; do
+    name=${entry%%|*} cmd=${entry#*|}
+    start_server "$name" "$cmd" "$out/$name.log" || continue
+    for size in $SIZES; do
+      if json=$("${pin_client[@]}" "$build/echo_load" 127.0.0.1 "$port" "$CONNS" "$size" "$DURATION" "$WARMUP"); then
+        echo "{\"server\":\"$name\",\"round\":$round,${json#\{}" | tee -a "$out/echo.jsonl"
+      else
+        echo "$name $size: load failed" >&2
+      fi
+    done
+    stop_server
+    [[ -s $out/$name.log ]] || rm -f "$out/$name.log"
   done
-  stop_server
-  [[ -s $out/$name.log ]] || rm -f "$out/$name.log"
 done
 
 "$PY" - "$out/echo.jsonl" <<'PY'
-import json, sys
-rows, sizes = {}, []
+import json, statistics, sys
+runs, sizes = {}, []
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    rows.setdefault(r["server"], {})[r["msize"]] = r
+    runs.setdefault(r["server"], {}).setdefault(r["msize"], []).append(r)
     if r["msize"] not in sizes:
         sizes.append(r["msize"])
+def median(rs, key):
+    values = [r[key] for r in rs if r[key] is not None]
+    return statistics.median(values) if values else None
+rows = {name: {s: (median(rs, "rps"), median(rs, "p99_us"), len(rs)) for s, rs in by.items()}
+        for name, by in runs.items()}
 raw = rows.get("deno_raw", {})
+rounds = max((n for by in rows.values() for _, _, n in by.values()), default=0)
+print(f"median of {rounds} round(s)" if rounds > 1 else "one round")
 head = "| server |" + "".join(f" {s // 1024} KiB rps | p99 µs | vs deno_raw |" for s in sizes)
 print(head)
 print("|---|" + "---|---|---|" * len(sizes))
 for name, by in rows.items():
     cells = []
     for s in sizes:
-        r = by.get(s)
-        if r is None:
+        if s not in by:
             cells += ["—", "—", "—"]
             continue
-        base = raw.get(s)
-        ratio = f"{100 * r['rps'] / base['rps']:.0f}%" if base else "—"
-        p99 = "—" if r["p99_us"] is None else f"{r['p99_us']:,.0f}"
-        cells += [f"{r['rps']:,.0f}", p99, ratio]
+        rps, p99, _ = by[s]
+        ratio = f"{100 * rps / raw[s][0]:.0f}%" if s in raw else "—"
+        cells += [f"{rps:,.0f}", "—" if p99 is None else f"{p99:,.0f}", ratio]
     print(f"| {name} | " + " | ".join(cells) + " |")
 PY
