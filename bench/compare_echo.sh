@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Echo servers measured in one sitting with the C load client of ../shared/bench (echo_load.c,
 # closed loop, CONNS connections, one message in flight each): raw Deno (peers/deno_raw.ts),
-# uvloop's and CPython asyncio's protocol servers (peers/asyncio_protocol.py), and this
-# library's protocol server (bench/echo_server.ts) on both loops. Pinned like run_peers.sh:
-# server on CPU 1, client on CPU 0. Prints one JSON line per server and size, then a table of
-# rps with our ratio to deno_raw.
+# uvloop's and CPython asyncio's servers and this library's on both loops, all on one API:
+# API=protocol (default): the protocol servers (peers/asyncio_protocol.py, bench/echo_server.ts);
+# API=streams: the streams servers (peers/asyncio_streams.py, bench/streams_echo_server.ts).
+# Pinned like run_peers.sh: server on CPU 1, client on CPU 0. Prints one JSON line per server and
+# size, then a table of rps with our ratio to deno_raw.
 #
 #   bash bench/compare_echo.sh [OUT_DIR]
+#   API=streams bash bench/compare_echo.sh [OUT_DIR]
 #
-# Environment: PY (a python3 with uvloop; default /usr/bin/python3), DENO (default deno),
-# DURATION (3 s per point), WARMUP (1 s), CONNS (10), SIZES ("1024 10240 102400"), PIN (1),
+# Environment: API (protocol), PY (a python3 with uvloop; default /usr/bin/python3), DENO
+# (default deno), DURATION (3 s per point), WARMUP (1 s), CONNS (10), SIZES ("1024 10240
+# 102400"), PIN (1), REPEAT (1: rounds over all the servers; the table shows the medians),
 # TABLE_ONLY (1: only print the table of an existing OUT_DIR).
 # ../shared is read-only: the client is built from a copy in a temp dir.
 set -euo pipefail
@@ -17,96 +20,78 @@ cd "$(dirname "$0")/.."
 SHARED=$(cd ../shared/bench && pwd)
 PY=${PY:-/usr/bin/python3} DENO=${DENO:-deno}
 DURATION=${DURATION:-3} WARMUP=${WARMUP:-1} CONNS=${CONNS:-10}
-SIZES=${SIZES:-1024 10240 102400} PIN=${PIN:-1}
-out=${1:-bench/results/echo-$(date +%Y%m%d-%H%M%S)}
+SIZES=${SIZES:-1024 10240 102400} PIN=${PIN:-1} API=${API:-protocol} REPEAT=${REPEAT:-1}
+case $API in
+  protocol) ours=bench/echo_server.ts ours_name=aio ;;
+  streams) ours=bench/streams_echo_server.ts ours_name=aio_streams ;;
+  *) echo "API must be protocol or streams: received $API" >&2; exit 2 ;;
+esac
+out=${1:-bench/results/echo-$API-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 
-pin_server=() pin_client=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null; then
-  pin_server=(taskset -c 1) pin_client=(taskset -c 0)
-fi
-
+# shellcheck source=bench/_servers.sh
+. bench/_servers.sh
 build=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [[ -n $server_pid ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
-}
 trap 'stop_server; rm -rf "$build"' EXIT
 gcc -O2 -Wall -Wextra -o "$build/echo_load" "$SHARED/echo_load.c"
-
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_listening() { # PORT: give the server up to 10 s to accept a connection
-  for _ in $(seq 100); do
-    kill -0 "$server_pid" 2>/dev/null || return 1
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # name|command, where @PORT@ stands for the port
 servers=("deno_raw|$DENO run --allow-net=127.0.0.1 $SHARED/peers/deno_raw.ts @PORT@")
 if "$PY" -c 'import uvloop' 2>/dev/null; then
-  servers+=("uvloop_protocol|$PY $SHARED/peers/asyncio_protocol.py --uvloop @PORT@")
+  servers+=("uvloop_$API|$PY $SHARED/peers/asyncio_$API.py --uvloop @PORT@")
 else
   echo "note: $PY has no uvloop; uvloop row skipped" >&2
 fi
-servers+=("asyncio_protocol|$PY $SHARED/peers/asyncio_protocol.py @PORT@"
-  "aio_selector|$DENO run -A bench/echo_server.ts @PORT@ selector"
-  "aio_proactor|$DENO run -A bench/echo_server.ts @PORT@ proactor")
+servers+=("asyncio_$API|$PY $SHARED/peers/asyncio_$API.py @PORT@"
+  "${ours_name}_selector|$DENO run -A $ours @PORT@ selector"
+  "${ours_name}_proactor|$DENO run -A $ours @PORT@ proactor")
 
 if [[ ${TABLE_ONLY:-0} == 1 ]]; then servers=(); else : >"$out/echo.jsonl"; fi
-for entry in "${servers[@]}"; do
-  name=${entry%%|*} cmd=${entry#*|}
-  port=$(free_port)
-  # shellcheck disable=SC2086  # cmd is a list of words
-  "${pin_server[@]}" ${cmd//@PORT@/$port} >"$out/$name.log" 2>&1 &
-  server_pid=$!
-  if ! wait_listening "$port"; then
-    echo "$name: did not start, see $out/$name.log" >&2
+# Rounds go over all the servers in turn, so a burst of noise from outside hits one round of
+# several servers rather than every round of one; the table shows the median of the rounds.
+for round in $(seq "$REPEAT"); do
+  for entry in "${servers[@]}"; do
+    name=${entry%%|*} cmd=${entry#*|}
+    start_server "$name" "$cmd" "$out/$name.log" || continue
+    for size in $SIZES; do
+      if json=$("${pin_client[@]}" "$build/echo_load" 127.0.0.1 "$port" "$CONNS" "$size" "$DURATION" "$WARMUP"); then
+        echo "{\"server\":\"$name\",\"round\":$round,${json#\{}" | tee -a "$out/echo.jsonl"
+      else
+        echo "$name $size: load failed" >&2
+      fi
+    done
     stop_server
-    continue
-  fi
-  for size in $SIZES; do
-    if json=$("${pin_client[@]}" "$build/echo_load" 127.0.0.1 "$port" "$CONNS" "$size" "$DURATION" "$WARMUP"); then
-      echo "{\"server\":\"$name\",${json#\{}" | tee -a "$out/echo.jsonl"
-    else
-      echo "$name $size: load failed" >&2
-    fi
+    [[ -s $out/$name.log ]] || rm -f "$out/$name.log"
   done
-  stop_server
-  [[ -s $out/$name.log ]] || rm -f "$out/$name.log"
 done
 
 "$PY" - "$out/echo.jsonl" <<'PY'
-import json, sys
-rows, sizes = {}, []
+import json, statistics, sys
+runs, sizes = {}, []
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    rows.setdefault(r["server"], {})[r["msize"]] = r
+    runs.setdefault(r["server"], {}).setdefault(r["msize"], []).append(r)
     if r["msize"] not in sizes:
         sizes.append(r["msize"])
+def median(rs, key):
+    values = [r[key] for r in rs if r[key] is not None]
+    return statistics.median(values) if values else None
+rows = {name: {s: (median(rs, "rps"), median(rs, "p99_us"), len(rs)) for s, rs in by.items()}
+        for name, by in runs.items()}
 raw = rows.get("deno_raw", {})
+rounds = max((n for by in rows.values() for _, _, n in by.values()), default=0)
+print(f"median of {rounds} round(s)" if rounds > 1 else "one round")
 head = "| server |" + "".join(f" {s // 1024} KiB rps | p99 µs | vs deno_raw |" for s in sizes)
 print(head)
 print("|---|" + "---|---|---|" * len(sizes))
 for name, by in rows.items():
     cells = []
     for s in sizes:
-        r = by.get(s)
-        if r is None:
+        if s not in by:
             cells += ["—", "—", "—"]
             continue
-        base = raw.get(s)
-        ratio = f"{100 * r['rps'] / base['rps']:.0f}%" if base else "—"
-        p99 = "—" if r["p99_us"] is None else f"{r['p99_us']:,.0f}"
-        cells += [f"{r['rps']:,.0f}", p99, ratio]
+        rps, p99, _ = by[s]
+        ratio = f"{100 * rps / raw[s][0]:.0f}%" if s in raw else "—"
+        cells += [f"{rps:,.0f}", "—" if p99 is None else f"{p99:,.0f}", ratio]
     print(f"| {name} | " + " | ".join(cells) + " |")
 PY
