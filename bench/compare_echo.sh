@@ -34,6 +34,10 @@ mkdir -p "$out"
 build=$(mktemp -d)
 trap 'stop_server; rm -rf "$build"' EXIT
 gcc -O2 -Wall -Wextra -o "$build/echo_load" "$SHARED/echo_load.c"
+TICKS=$(getconf CLK_TCK)
+server_cpu_ticks() { # utime + stime of the server process (fields 14 and 15 of /proc/PID/stat)
+  awk '{ print $14 + $15 }' "/proc/$server_pid/stat"
+}
 
 # name|command, where @PORT@ stands for the port
 servers=("deno_raw|$DENO run --allow-net=127.0.0.1 $SHARED/peers/deno_raw.ts @PORT@")
@@ -54,8 +58,15 @@ for round in $(seq "$REPEAT"); do
     name=${entry%%|*} cmd=${entry#*|}
     start_server "$name" "$cmd" "$out/$name.log" || continue
     for size in $SIZES; do
-      if json=$("${pin_client[@]}" "$build/echo_load" 127.0.0.1 "$port" "$CONNS" "$size" "$DURATION" "$WARMUP"); then
-        echo "{\"server\":\"$name\",\"round\":$round,${json#\{}" | tee -a "$out/echo.jsonl"
+      # The server's CPU time (user + system, all threads) is sampled over the measured seconds.
+      "${pin_client[@]}" "$build/echo_load" 127.0.0.1 "$port" "$CONNS" "$size" "$DURATION" "$WARMUP" >"$build/point" &
+      load_pid=$!
+      sleep "$WARMUP"
+      cpu0=$(server_cpu_ticks)
+      if wait "$load_pid"; then
+        cpu1=$(server_cpu_ticks)
+        json=$(cat "$build/point")
+        echo "{\"server\":\"$name\",\"round\":$round,\"cpu_s\":$(((cpu1 - cpu0) * 1000 / TICKS))e-3,${json#\{}" | tee -a "$out/echo.jsonl"
       else
         echo "$name $size: load failed" >&2
       fi
@@ -76,22 +87,31 @@ for line in open(sys.argv[1]):
 def median(rs, key):
     values = [r[key] for r in rs if r[key] is not None]
     return statistics.median(values) if values else None
-rows = {name: {s: (median(rs, "rps"), median(rs, "p99_us"), len(rs)) for s, rs in by.items()}
+def cpu_us(r):  # server CPU per echo over the measured seconds
+    return 1e6 * r["cpu_s"] / r["requests"] if r.get("cpu_s") and r["requests"] else None
+for by in runs.values():
+    for rs in by.values():
+        for r in rs:
+            r["cpu_us"] = cpu_us(r)
+rows = {name: {s: (median(rs, "rps"), median(rs, "p99_us"), len(rs), median(rs, "cpu_us"))
+               for s, rs in by.items()}
         for name, by in runs.items()}
 raw = rows.get("deno_raw", {})
-rounds = max((n for by in rows.values() for _, _, n in by.values()), default=0)
+rounds = max((n for by in rows.values() for _, _, n, _ in by.values()), default=0)
 print(f"median of {rounds} round(s)" if rounds > 1 else "one round")
-head = "| server |" + "".join(f" {s // 1024} KiB rps | p99 µs | vs deno_raw |" for s in sizes)
+head = "| server |" + "".join(
+    f" {s // 1024} KiB rps | p99 µs | CPU µs/echo | vs deno_raw |" for s in sizes)
 print(head)
-print("|---|" + "---|---|---|" * len(sizes))
+print("|---|" + "---|---|---|---|" * len(sizes))
 for name, by in rows.items():
     cells = []
     for s in sizes:
         if s not in by:
-            cells += ["—", "—", "—"]
+            cells += ["—", "—", "—", "—"]
             continue
-        rps, p99, _ = by[s]
+        rps, p99, _, cpu = by[s]
         ratio = f"{100 * rps / raw[s][0]:.0f}%" if s in raw else "—"
-        cells += [f"{rps:,.0f}", "—" if p99 is None else f"{p99:,.0f}", ratio]
+        cells += [f"{rps:,.0f}", "—" if p99 is None else f"{p99:,.0f}",
+                  "—" if cpu is None else f"{cpu:.2f}", ratio]
     print(f"| {name} | " + " | ".join(cells) + " |")
 PY

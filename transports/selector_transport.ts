@@ -10,8 +10,9 @@
  *   protocol may keep the view). A `BufferedProtocol` gets the data copied
  *   into its `getBuffer()`. `pauseReading()` removes the reader,
  *   `resumeReading()` adds it again: a paused socket holds at most one read.
- * - **Writing**: `write()` starts sending a copy at once when nothing is
- *   buffered; otherwise the copy is queued. The socket is registered for
+ * - **Writing**: `write()` copies into the transport's reused write buffer
+ *   (`_write_buffer.ts`) and starts sending at once when nothing is
+ *   buffered; otherwise the copy is queued (consecutive copies join). The socket is registered for
  *   writing only while a write is in flight or queued: writable means the
  *   write in flight drained, and the writer then sends the queue (joined up
  *   to 256 KiB) or removes itself. Bytes in flight or queued count as
@@ -43,9 +44,7 @@ import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
 import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
-
-// Queued chunks are joined into one send up to this size.
-const JOIN_LIMIT = 256 * 1024;
+import { WriteBuffer } from "./_write_buffer.ts";
 
 /** Options of {@linkcode SelectorSocketTransport}. */
 export interface SelectorSocketTransportOptions {
@@ -97,6 +96,7 @@ export class SelectorSocketTransport implements Transport {
   #eof = false;
   // Writing: one send in flight (#inFlight bytes), the rest queued.
   readonly #queue: Uint8Array[] = [];
+  readonly #copies = new WriteBuffer();
   #inFlight = 0;
   #bufferSize = 0;
   #eofWritten = false;
@@ -222,13 +222,17 @@ export class SelectorSocketTransport implements Transport {
       return;
     }
     if (data.length === 0) return;
-    const copy = data.slice();
+    const copy = this.#copies.copy(data);
     this.#bufferSize += copy.length;
-    if (this.#inFlight === 0 && this.#queue.length === 0) {
+    const queue = this.#queue;
+    if (this.#inFlight === 0 && queue.length === 0) {
       if (!this.#send(copy)) return;
       this.#loop.addWriter(this.#sock, this.#writeReady);
     } else {
-      this.#queue.push(copy);
+      const last = queue.length - 1;
+      const joined = last >= 0 ? WriteBuffer.join(queue[last], copy) : null;
+      if (joined === null) queue.push(copy);
+      else queue[last] = joined;
     }
     this.#marks.maybePause(this.#bufferSize);
   }
@@ -381,9 +385,10 @@ export class SelectorSocketTransport implements Transport {
     this.#bufferSize -= this.#inFlight;
     this.#inFlight = 0;
     if (this.#queue.length > 0) {
-      if (this.#send(this.#joinQueue())) this.#marks.maybeResume(this.#bufferSize);
+      if (this.#send(this.#queue.shift()!)) this.#marks.maybeResume(this.#bufferSize);
       return;
     }
+    this.#copies.reset(); // nothing queued or in flight refers to it now
     // resumeWriting() may write (as in Python's _write_ready): check the queue after it.
     this.#marks.maybeResume(this.#bufferSize);
     if (this.#inFlight > 0 || this.#connLost > 0) return;
@@ -395,23 +400,6 @@ export class SelectorSocketTransport implements Transport {
       this.#shutdown();
     }
   };
-
-  #joinQueue(): Uint8Array {
-    const queue = this.#queue;
-    let size = queue[0].length;
-    let count = 1;
-    while (count < queue.length && size + queue[count].length <= JOIN_LIMIT) {
-      size += queue[count++].length;
-    }
-    if (count === 1) return queue.shift()!;
-    const chunk = new Uint8Array(size);
-    let offset = 0;
-    for (const part of queue.splice(0, count)) {
-      chunk.set(part, offset);
-      offset += part.length;
-    }
-    return chunk;
-  }
 
   #shutdown(): void {
     this.#sock._shutdownWrite().catch((err) => {

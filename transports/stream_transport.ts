@@ -13,9 +13,11 @@
  *   a protocol may keep its views; the next read goes after it, and a fresh
  *   slab is allocated when the tail is shorter than 64 KiB. A
  *   `BufferedProtocol` is read into directly (its `getBuffer()`).
- * - **Writes** are copied into a queue and written by one `conn.write` at a
- *   time, looping over partial writes; buffered bytes above the high-water
- *   mark call `pauseWriting()`, draining to the low-water mark calls
+ * - **Writes** are copied into the transport's reused write buffer
+ *   (`_write_buffer.ts`: no allocation per write) and queued; consecutive
+ *   copies are contiguous and go out as one `conn.write`, one at a time,
+ *   looping over partial writes. Buffered bytes above the high-water mark
+ *   call `pauseWriting()`, draining to the low-water mark calls
  *   `resumeWriting()`.
  * - **Callbacks** reach the protocol only from loop callbacks: every Deno
  *   promise settles into `loop.callSoon`, never into the protocol directly.
@@ -45,12 +47,11 @@ import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
+import { WriteBuffer } from "./_write_buffer.ts";
 
 const SLAB_SIZE = 512 * 1024;
 const MAX_READ = 256 * 1024;
 const MIN_TAIL = 64 * 1024;
-// Queued chunks smaller than this are joined into one conn.write.
-const JOIN_LIMIT = 64 * 1024;
 
 /** What a transport tells its server (the server counts its clients). */
 export interface ServerLink {
@@ -131,6 +132,7 @@ export class ProactorStreamTransport implements Transport {
   #pending: PendingRead | null = null;
   // Writing.
   readonly #queue: Uint8Array[] = [];
+  readonly #copies = new WriteBuffer();
   #bufferSize = 0;
   #writing = false; // a conn.write is in flight
   #eofWritten = false;
@@ -263,7 +265,14 @@ export class ProactorStreamTransport implements Transport {
       return;
     }
     if (data.length === 0) return;
-    this.#queue.push(data.slice());
+    const copy = this.#copies.copy(data);
+    const queue = this.#queue;
+    // A copy right after the last queued one joins it (one write for both),
+    // unless that one is being written.
+    const last = queue.length - 1;
+    const joined = last >= (this.#writing ? 1 : 0) ? WriteBuffer.join(queue[last], copy) : null;
+    if (joined === null) queue.push(copy);
+    else queue[last] = joined;
     this.#bufferSize += data.length;
     if (!this.#writing) this.#startWrite();
     this.#maybePauseProtocol();
@@ -408,28 +417,9 @@ export class ProactorStreamTransport implements Transport {
   // Writing.
 
   #startWrite(): void {
-    const queue = this.#queue;
-    let chunk = queue[0];
-    if (queue.length > 1 && chunk.length < JOIN_LIMIT) {
-      // Join small chunks into one write (fewer ops for many small writes).
-      let size = 0;
-      let count = 0;
-      while (count < queue.length && size + queue[count].length <= JOIN_LIMIT) {
-        size += queue[count++].length;
-      }
-      if (count > 1) {
-        chunk = new Uint8Array(size);
-        let offset = 0;
-        for (const part of queue.splice(0, count)) {
-          chunk.set(part, offset);
-          offset += part.length;
-        }
-        queue.unshift(chunk);
-      }
-    }
     this.#writing = true;
     this.#io.begin();
-    this.#conn.write!(chunk).then(
+    this.#conn.write!(this.#queue[0]).then(
       (n) => this.#complete(() => this.#onWritten(n)),
       (err) => this.#complete(() => this.#onWriteError(err)),
     );
@@ -444,13 +434,16 @@ export class ProactorStreamTransport implements Transport {
     else this.#queue.shift();
     if (this.#queue.length > 0) {
       this.#startWrite();
-    } else if (this.#closing) {
+      this.#maybeResumeProtocol();
+      return;
+    }
+    this.#copies.reset(); // nothing queued or in flight refers to it now
+    if (this.#closing) {
       this.#connLost++;
       this.#callConnectionLost(null);
       return;
-    } else if (this.#eofWritten) {
-      this.#closeWrite();
     }
+    if (this.#eofWritten) this.#closeWrite();
     this.#maybeResumeProtocol();
   }
 

@@ -13,6 +13,7 @@ import {
   type Transport,
 } from "../../transports/mod.ts";
 import type { Future } from "../../tasks/future.ts";
+import { sleep } from "../../tasks/mod.ts";
 import type { ExceptionContext } from "../../loop/mod.ts";
 import { addressOf, bytes, Echo, LOOPS, onLoop, Recorder } from "./_helpers.ts";
 
@@ -139,6 +140,64 @@ for (const [name, make] of LOOPS) {
       transport.close();
       await writer.lost;
       await reader!.lost;
+      server.close();
+      await server.waitClosed();
+    });
+  });
+
+  Deno.test(`${name}: write() copies what it is given: bursts of writes from one reused buffer arrive intact`, async () => {
+    await onLoop(make, async (loop) => {
+      const served: Recorder[] = [];
+      const server = await loop.createServer(
+        () => {
+          const p = new Recorder(loop);
+          served.push(p);
+          return p;
+        },
+        "127.0.0.1",
+        0,
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(loop),
+        ...addressOf(server),
+      );
+      // Sizes from 1 byte to past the transport's largest write buffer, written back to back
+      // (so most are queued behind a write in flight), each from the same scratch buffer,
+      // which is overwritten right after every write().
+      const sizes: number[] = [];
+      for (let i = 0; i < 400; i++) sizes.push(1 + ((i * 7919) % 9000));
+      sizes.splice(100, 0, 200 * 1024, 300 * 1024);
+      const scratch = new Uint8Array(300 * 1024);
+      let total = 0;
+      for (const [k, size] of sizes.entries()) {
+        for (let i = 0; i < size; i++) scratch[i] = (total + i + k) & 0xff;
+        transport.write(scratch.subarray(0, size));
+        scratch.fill(0xee);
+        total += size;
+        // Let some writes complete between bursts, so buffers are reused and regrown.
+        if (k % 97 === 0) await sleep(0);
+      }
+      await served[0].made;
+      await served[0].waitFor(total, loop);
+      const got = new Uint8Array(total);
+      let offset = 0;
+      for (const c of served[0].chunks) {
+        got.set(c, offset);
+        offset += c.length;
+      }
+      let at = 0;
+      for (const [k, size] of sizes.entries()) {
+        for (let i = 0; i < size; i++) {
+          if (got[at + i] !== ((at + i + k) & 0xff)) {
+            assert.fail(`byte ${at + i} (write ${k} of ${size} bytes) is ${got[at + i]}`);
+          }
+        }
+        at += size;
+      }
+      assert.equal(transport.getWriteBufferSize(), 0);
+      transport.close();
+      await client.lost;
+      await served[0].lost;
       server.close();
       await server.waitClosed();
     });
