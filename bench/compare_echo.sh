@@ -2,7 +2,8 @@
 # Echo servers measured in one sitting with the C load client of ../shared/bench (echo_load.c,
 # closed loop, CONNS connections, one message in flight each): raw Deno (peers/deno_raw.ts),
 # uvloop's and CPython asyncio's servers and this library's on both loops, all on one API:
-# API=protocol (default): the protocol servers (peers/asyncio_protocol.py, bench/echo_server.ts);
+# API=protocol (default): the protocol servers (peers/asyncio_protocol.py, bench/echo_server.ts,
+# also as a BufferedProtocol: the aio_buffered rows);
 # API=streams: the streams servers (peers/asyncio_streams.py, bench/streams_echo_server.ts).
 # Pinned like run_peers.sh: server on CPU 1, client on CPU 0. Prints one JSON line per server and
 # size, then a table of rps with our ratio to deno_raw.
@@ -49,6 +50,11 @@ fi
 servers+=("asyncio_$API|$PY $SHARED/peers/asyncio_$API.py @PORT@"
   "${ours_name}_selector|$DENO run -A $ours @PORT@ selector"
   "${ours_name}_proactor|$DENO run -A $ours @PORT@ proactor")
+if [[ $API == protocol ]]; then
+  # The same echo as a BufferedProtocol (reads into one reused buffer: no allocation per read).
+  servers+=("aio_buffered_selector|$DENO run -A $ours @PORT@ selector --buffered"
+    "aio_buffered_proactor|$DENO run -A $ours @PORT@ proactor --buffered")
+fi
 
 if [[ ${TABLE_ONLY:-0} == 1 ]]; then servers=(); else : >"$out/echo.jsonl"; fi
 # Rounds go over all the servers in turn, so a burst of noise from outside hits one round of

@@ -3,15 +3,22 @@
  * `dataReceived`, the shape of `../shared/bench/peers/asyncio_protocol.py`. Load it with
  * `../shared/bench/echo_load` (see `bench/compare_echo.sh`).
  *
- *   deno run -A bench/echo_server.ts PORT [selector|proactor] [SECONDS]
+ *   deno run -A bench/echo_server.ts PORT [selector|proactor] [SECONDS] [--buffered]
  *
  * With SECONDS the server exits after that long (for `deno run --cpu-prof`, which writes its
- * profile only on a normal exit).
+ * profile only on a normal exit). With `--buffered` the protocol is a `BufferedProtocol` that
+ * lends the transport one reused 256 KiB buffer (`getBuffer`) and writes back what
+ * `bufferUpdated` says arrived: no memory is allocated per read.
  *
  * @module
  */
 import { ProactorEventLoop, SelectorEventLoop } from "../loop/mod.ts";
-import { type BaseTransport, Protocol, type Transport } from "../transports/mod.ts";
+import {
+  type BaseTransport,
+  BufferedProtocol,
+  Protocol,
+  type Transport,
+} from "../transports/mod.ts";
 
 class Echo extends Protocol {
   #transport: Transport | null = null;
@@ -25,16 +32,40 @@ class Echo extends Protocol {
   }
 }
 
-const port = Number(Deno.args[0] ?? 0);
-const kind = Deno.args[1] ?? "selector";
-const seconds = Deno.args[2] === undefined ? null : Number(Deno.args[2]);
+class BufferedEcho extends BufferedProtocol {
+  #transport: Transport | null = null;
+  readonly #buffer = new Uint8Array(256 * 1024);
+
+  override connectionMade(transport: BaseTransport): void {
+    this.#transport = transport as Transport;
+  }
+
+  override getBuffer(_sizehint: number): Uint8Array {
+    return this.#buffer;
+  }
+
+  override bufferUpdated(nbytes: number): void {
+    // write() copies, so the buffer is free for the next read at once.
+    this.#transport!.write(this.#buffer.subarray(0, nbytes));
+  }
+}
+
+const buffered = Deno.args.includes("--buffered");
+const [portArg, kindArg, secondsArg] = Deno.args.filter((arg) => arg !== "--buffered");
+const port = Number(portArg ?? 0);
+const kind = kindArg ?? "selector";
+const seconds = secondsArg === undefined ? null : Number(secondsArg);
 if (kind !== "selector" && kind !== "proactor") {
   throw new TypeError(`loop must be 'selector' or 'proactor': received ${kind}`);
 }
 const loop = kind === "selector" ? new SelectorEventLoop() : new ProactorEventLoop();
 await loop.runUntilComplete(async () => {
-  const server = await loop.createServer(() => new Echo(), "127.0.0.1", port);
-  console.error(`echo_server (${kind}) on 127.0.0.1:${port}`);
+  const server = await loop.createServer(
+    () => buffered ? new BufferedEcho() : new Echo(),
+    "127.0.0.1",
+    port,
+  );
+  console.error(`echo_server (${kind}${buffered ? ", buffered" : ""}) on 127.0.0.1:${port}`);
   if (seconds === null) await server.serveForever();
   else {
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
