@@ -85,11 +85,12 @@ export function parseSeconds(
 }
 
 /**
- * Runs `main` on the loop `--loop` names (`selector`, the default, or `proactor`) and returns
- * its result, as `asyncio.run()` does.
+ * Runs `main` as `asyncio.run()` does: on the loop `--loop` names (`selector` or `proactor`), or
+ * without `--loop` on the default policy's loop (`DefaultEventLoopPolicy`), and returns its result.
  */
 export function runSample<T>(cli: CommandLine, usage: string, main: () => Promise<T>): Promise<T> {
-  const kind = cli.options.get("loop") ?? "selector";
+  const kind = cli.options.get("loop");
+  if (kind === undefined) return run(main);
   if (kind !== "selector" && kind !== "proactor") {
     fail(usage, `--loop must be 'selector' or 'proactor': received ${kind}`);
   }

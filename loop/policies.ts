@@ -133,22 +133,23 @@ export class ProactorEventLoopPolicy extends BaseDefaultEventLoopPolicy {
 }
 
 /**
- * The default policy: {@linkcode SelectorEventLoop}s, as asyncio on Unix.
- * Until the transports land both loops run the same code; the choice will
- * follow the benchmarks in `docs/performance.md`. Equivalent to Python's
- * `asyncio.DefaultEventLoopPolicy`.
+ * The default policy: {@linkcode ProactorEventLoop}s, the faster of the two
+ * loops over Deno's own I/O in the echo benchmarks of
+ * `docs/performance.md` (asyncio on Unix defaults to its selector loop;
+ * here the completion-based loop fits Deno's completion-based I/O).
+ * Equivalent to Python's `asyncio.DefaultEventLoopPolicy`.
  *
  * @example
  * ```ts
- * import { DefaultEventLoopPolicy, SelectorEventLoop } from "@aio/asyncio/loop";
+ * import { DefaultEventLoopPolicy, ProactorEventLoop } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const loop = new DefaultEventLoopPolicy().newEventLoop();
- * assert.ok(loop instanceof SelectorEventLoop);
+ * assert.ok(loop instanceof ProactorEventLoop);
  * loop.close();
  * ```
  */
-export class DefaultEventLoopPolicy extends SelectorEventLoopPolicy {}
+export class DefaultEventLoopPolicy extends ProactorEventLoopPolicy {}
 
 let policy: AbstractEventLoopPolicy | null = null;
 

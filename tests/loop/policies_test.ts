@@ -38,7 +38,7 @@ async function withPolicyReset(fn: () => Promise<void> | void): Promise<void> {
 }
 
 const POLICIES = [
-  ["DefaultEventLoopPolicy", () => new DefaultEventLoopPolicy(), SelectorEventLoop],
+  ["DefaultEventLoopPolicy", () => new DefaultEventLoopPolicy(), ProactorEventLoop],
   ["SelectorEventLoopPolicy", () => new SelectorEventLoopPolicy(), SelectorEventLoop],
   ["ProactorEventLoopPolicy", () => new ProactorEventLoopPolicy(), ProactorEventLoop],
 ] as const;
@@ -154,10 +154,10 @@ Deno.test("setEventLoopPolicy() accepts any object implementing AbstractEventLoo
 Deno.test("newEventLoop() makes a loop from the current policy", async () => {
   await withPolicyReset(() => {
     const a = newEventLoop();
-    assert.ok(a instanceof SelectorEventLoop);
-    setEventLoopPolicy(new ProactorEventLoopPolicy());
+    assert.ok(a instanceof ProactorEventLoop);
+    setEventLoopPolicy(new SelectorEventLoopPolicy());
     const b = newEventLoop();
-    assert.ok(b instanceof ProactorEventLoop);
+    assert.ok(b instanceof SelectorEventLoop);
     a.close();
     b.close();
   });

@@ -14,10 +14,10 @@ import {
   getEventLoop,
   getEventLoopPolicy,
   getRunningLoop,
+  ProactorEventLoop,
   run,
   Runner,
   RuntimeError,
-  SelectorEventLoop,
   setEventLoop,
   sleep,
   type Task,
@@ -66,7 +66,7 @@ Deno.test("run() runs main on a new loop of the policy and closes it", async () 
   let loop = null as AbstractEventLoop | null;
   await run(() => {
     loop = getRunningLoop();
-    assert.ok(loop instanceof SelectorEventLoop);
+    assert.ok(loop instanceof ProactorEventLoop);
     // The runner sets its loop as the policy's current loop while it runs.
     assert.equal(getEventLoopPolicy().getEventLoop(), loop);
   });
@@ -179,7 +179,7 @@ Deno.test("run() with debug sets the loop's debug mode", async () => {
   using log = captureLog();
   assert.equal(await run(() => getRunningLoop().getDebug(), { debug: true }), true);
   // Debug mode logs the close.
-  assert.match(log.map((e) => e.message).join("\n"), /Close <SelectorEventLoop/);
+  assert.match(log.map((e) => e.message).join("\n"), /Close <ProactorEventLoop/);
   assert.equal(
     await run(() => getRunningLoop().getDebug(), {
       debug: false,
