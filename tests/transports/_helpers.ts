@@ -11,7 +11,13 @@ import {
   SelectorEventLoop,
 } from "../../loop/mod.ts";
 import type { Future } from "../../tasks/future.ts";
-import { type BaseTransport, Protocol, type Transport } from "../../transports/mod.ts";
+import {
+  type BaseTransport,
+  type CreateServerOptions,
+  Protocol,
+  type Server,
+  type Transport,
+} from "../../transports/mod.ts";
 
 /** Both loops, by name: `for (const [name, make] of LOOPS)` runs a test on each. */
 export const LOOPS: ReadonlyArray<
@@ -132,4 +138,26 @@ export function addressOf(
 /** UTF-8 bytes of `s`. */
 export function bytes(s: string): Uint8Array {
   return new TextEncoder().encode(s);
+}
+
+/**
+ * A loopback TCP server on `loop` whose connections each get a `Recorder`, listed in `served` in
+ * the order the connections came.
+ */
+export async function recordingServer(
+  loop: ProactorEventLoop | SelectorEventLoop,
+  options?: CreateServerOptions,
+): Promise<{ server: Server; served: Recorder[] }> {
+  const served: Recorder[] = [];
+  const server = await loop.createServer(
+    () => {
+      const p = new Recorder(loop);
+      served.push(p);
+      return p;
+    },
+    "127.0.0.1",
+    0,
+    options,
+  );
+  return { server, served };
 }

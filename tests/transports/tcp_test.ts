@@ -15,7 +15,7 @@ import {
 import type { Future } from "../../tasks/future.ts";
 import { sleep } from "../../tasks/mod.ts";
 import type { ExceptionContext } from "../../loop/mod.ts";
-import { addressOf, bytes, Echo, LOOPS, onLoop, Recorder } from "./_helpers.ts";
+import { addressOf, bytes, Echo, LOOPS, onLoop, Recorder, recordingServer } from "./_helpers.ts";
 
 for (const [name, make] of LOOPS) {
   Deno.test(`${name}: createConnection() and createServer() echo over loopback in asyncio's callback order`, async () => {
@@ -147,16 +147,7 @@ for (const [name, make] of LOOPS) {
 
   Deno.test(`${name}: write() copies what it is given: bursts of writes from one reused buffer arrive intact`, async () => {
     await onLoop(make, async (loop) => {
-      const served: Recorder[] = [];
-      const server = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          served.push(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-      );
+      const { server, served } = await recordingServer(loop);
       const [transport, client] = await loop.createConnection(
         () => new Recorder(loop),
         ...addressOf(server),
@@ -241,16 +232,7 @@ for (const [name, make] of LOOPS) {
 
   Deno.test(`${name}: abort() drops buffered data and calls connectionLost(null) once`, async () => {
     await onLoop(make, async (loop) => {
-      const served: Recorder[] = [];
-      const server = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          served.push(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-      );
+      const { server, served } = await recordingServer(loop);
       const [transport, client] = await loop.createConnection(
         () => new Recorder(loop),
         ...addressOf(server),
@@ -316,16 +298,7 @@ for (const [name, make] of LOOPS) {
 
   Deno.test(`${name}: Server.close() stops accepting; waitClosed() waits for the clients; closeClients() closes them`, async () => {
     await onLoop(make, async (loop) => {
-      const served: Recorder[] = [];
-      const server = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          served.push(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-      );
+      const { server, served } = await recordingServer(loop);
       const address = addressOf(server);
       const clients = [
         await loop.createConnection(() => new Recorder(loop), ...address),
@@ -355,17 +328,7 @@ for (const [name, make] of LOOPS) {
 
   Deno.test(`${name}: Server.abortClients() aborts the clients; serveForever() closes the server when cancelled`, async () => {
     await onLoop(make, async (loop) => {
-      const served: Recorder[] = [];
-      const server = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          served.push(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-        { startServing: false },
-      );
+      const { server, served } = await recordingServer(loop, { startServing: false });
       assert.equal(server.isServing(), false);
       const forever = loop.createTask(() => server.serveForever());
       await loop.createTask(sleepMs(1));
