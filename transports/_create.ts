@@ -5,6 +5,7 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import type { Future } from "../tasks/future.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { Server } from "./server.ts";
@@ -49,6 +50,20 @@ export async function wrapConn<P extends BaseProtocol>(
     throw err;
   }
   return [transport, protocol];
+}
+
+/**
+ * Awaits `fut`, a connect's future; when the caller is cancelled after the
+ * connect completed (the result was set but the task gets the
+ * `CancelledError` instead), `release` closes what nobody will receive.
+ */
+export async function connected<T>(fut: Future<T>, release: (result: T) => void): Promise<T> {
+  try {
+    return await fut;
+  } catch (err) {
+    if (fut.done() && !fut.cancelled() && fut.exception() === undefined) release(fut.result());
+    throw err;
+  }
 }
 
 /** Wraps bound listeners in a `Server` and starts serving unless told not to. */

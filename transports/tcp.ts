@@ -15,10 +15,12 @@
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { ExceptionGroup, NotImplementedError } from "../loop/exceptions.ts";
 import type { TimerHandle } from "../loop/handle.ts";
+import type { Future } from "../tasks/future.ts";
 import {
   checkFactory,
   checkOptions,
   checkPort,
+  connected,
   describe,
   startServer,
   wrapConn,
@@ -136,11 +138,9 @@ export async function createTcpConnection<P extends BaseProtocol>(
   let addresses = infos.map((info) => ({ family: info[0], address: info[4] }));
   const interleave = options?.interleave ?? (delay !== null ? 1 : 0);
   if (interleave > 0) addresses = interleaveFamilies(addresses, interleave);
-  const { conn, errors } = await staggeredConnect(
-    loop,
-    io,
-    addresses.map((a) => a.address),
-    delay,
+  const { conn, errors } = await connected(
+    staggeredConnect(loop, io, addresses.map((a) => a.address), delay),
+    (result) => result.conn?.close(),
   );
   if (conn === null) throw connectError(errors, options?.allErrors ?? false);
   return await wrapConn(
@@ -253,29 +253,35 @@ export function interleaveFamilies<T extends { family: number }>(items: T[], fir
  * Connects to each address in order, one at a time when `delay` is null;
  * otherwise the next attempt also starts when `delay` seconds pass. The
  * first conn wins; the attempts still running are aborted and a conn that
- * completes after the winner is closed.
+ * completes after the winner is closed. Cancelling the returned future
+ * aborts every attempt (a conn that completes anyway is closed), so a
+ * cancelled `createConnection` leaves no connection behind.
  */
 export function staggeredConnect(
   loop: AbstractEventLoop,
   io: ProactorIo,
   addresses: [string, number][],
   delay: number | null,
-): Promise<{ conn: Deno.TcpConn | null; errors: unknown[] }> {
-  const { promise, resolve } = Promise.withResolvers<
-    { conn: Deno.TcpConn | null; errors: unknown[] }
-  >();
+): Future<{ conn: Deno.TcpConn | null; errors: unknown[] }> {
+  const fut = loop.createFuture<{ conn: Deno.TcpConn | null; errors: unknown[] }>();
   const errors: unknown[] = [];
   const controllers = new Set<AbortController>();
   let next = 0;
   let running = 0;
   let settled = false;
   let timer: TimerHandle | null = null;
-  const finish = (conn: Deno.TcpConn | null) => {
+  const stop = () => {
     settled = true;
     timer?.cancel();
     for (const controller of controllers) controller.abort();
-    resolve({ conn, errors });
   };
+  const finish = (conn: Deno.TcpConn | null) => {
+    stop();
+    fut.setResult({ conn, errors });
+  };
+  fut.addDoneCallback(() => {
+    if (fut.cancelled()) stop();
+  });
   const startNext = () => {
     timer?.cancel();
     timer = null;
@@ -294,14 +300,14 @@ export function staggeredConnect(
         io.end();
         running--;
         controllers.delete(controller);
-        if (settled || loop.isClosed()) conn.close();
+        if (settled || fut.done() || loop.isClosed()) conn.close();
         else finish(conn);
       },
       (err) => {
         io.end();
         running--;
         controllers.delete(controller);
-        if (settled) return;
+        if (settled || fut.done() || loop.isClosed()) return;
         errors.push(err);
         startNext();
       },
@@ -309,7 +315,7 @@ export function staggeredConnect(
     if (delay !== null && next < addresses.length) timer = loop.callLater(delay, startNext);
   };
   startNext();
-  return promise;
+  return fut;
 }
 
 function connectError(errors: unknown[], allErrors: boolean): unknown {

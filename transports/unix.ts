@@ -6,7 +6,14 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { checkFactory, checkOptions, checkPath, startServer, wrapConn } from "./_create.ts";
+import {
+  checkFactory,
+  checkOptions,
+  checkPath,
+  connected,
+  startServer,
+  wrapConn,
+} from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { Server } from "./server.ts";
@@ -45,13 +52,22 @@ export async function createUnixConnection<P extends BaseProtocol>(
   checkFactory(protocolFactory, "createUnixConnection");
   checkOptions(options, KNOWN_UNIX_CONNECTION_OPTIONS, "createUnixConnection");
   checkPath(path, "createUnixConnection");
-  let conn: Deno.UnixConn;
+  // Deno cannot abort a Unix connect: a cancelled caller stops waiting, and
+  // the conn is closed when it arrives.
+  const fut = loop.createFuture<Deno.UnixConn>();
   io.begin();
-  try {
-    conn = await Deno.connect({ transport: "unix", path: path! });
-  } finally {
-    io.end();
-  }
+  Deno.connect({ transport: "unix", path: path! }).then(
+    (conn) => {
+      io.end();
+      if (fut.done() || loop.isClosed()) conn.close();
+      else fut.setResult(conn);
+    },
+    (err) => {
+      io.end();
+      if (!fut.done() && !loop.isClosed()) fut.setException(err);
+    },
+  );
+  const conn = await connected(fut, (c) => c.close());
   // Python shows the server's path as the client's peername.
   return await wrapConn(
     loop,
