@@ -231,8 +231,6 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * Sends `count` bytes of `file` from `offset` over a socket object with
    * `sockSendall`, block by block. Equivalent to `loop.sock_sendfile()`'s
    * fallback (Deno has no zero-copy path).
-   * On a loop whose `sockSendall` is not implemented yet (the proactor's),
-   * the fallback rejects with its `NotImplementedError`.
    *
    * @throws {SendfileNotAvailableError} `fallback: false`.
    */

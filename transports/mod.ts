@@ -67,5 +67,11 @@ export {
   type Selector,
   type SelectorKey,
 } from "./selector.ts";
-export { createSocket, type CreateSocketOptions, Socket, type SocketState } from "./socket.ts";
+export {
+  createSocket,
+  type CreateSocketOptions,
+  Socket,
+  type SocketAddress,
+  type SocketState,
+} from "./socket.ts";
 export * from "./socket_constants.ts";
