@@ -22,7 +22,7 @@
  */
 import { NotImplementedError } from "../loop/exceptions.ts";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
-import { addressOf } from "./stream_transport.ts";
+import type { StreamConn } from "./stream_transport.ts";
 
 // The read buffer of one socket: a read lands here and waits for `_tryRecvInto`.
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -103,14 +103,16 @@ export class Socket {
   #writeError: unknown = null;
   #listener_cb: (() => void) | null = null;
 
-  /** Use {@linkcode createSocket}, or the loop's `sockAccept`, to make one. */
+  /**
+   * Use {@linkcode createSocket}, or the loop's `sockAccept`, to make one.
+   * A `conn` given here is wrapped as it is (its owner sets no-delay).
+   */
   constructor(family: number, type: number, conn?: Deno.TcpConn | Deno.UnixConn) {
     this.family = family;
     this.type = type;
     if (conn !== undefined) {
       this.#conn = conn;
       this.#state = "connected";
-      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
     }
   }
 
@@ -295,8 +297,51 @@ export class Socket {
     const conn = this.#accepted;
     if (conn === null) return null;
     this.#accepted = null;
+    if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
     const sock = new Socket(this.family, this.type, conn);
     return [sock, sock.getpeername()];
+  }
+
+  /**
+   * The connected socket as a {@linkcode SocketStreamConn}, for a transport
+   * that takes it over (`connectAcceptedSocket`, the `sock` option of
+   * `createConnection`): data already read by the socket is delivered
+   * first, then reads go to the conn directly.
+   *
+   * @throws {TypeError} The socket is not connected.
+   */
+  _streamConn(): StreamConn {
+    const conn = this.#conn;
+    if (conn === null || this.#state !== "connected") {
+      throw new TypeError(`Cannot take over socket: socket is ${this.#state}, not connected`);
+    }
+    return new SocketStreamConn(this, conn, async (p) => {
+      for (;;) {
+        const n = this._tryRecvInto(p);
+        if (n !== null) return n === 0 ? null : n;
+        if (!this.#reading) return await conn.read(p);
+        // A read of the socket's own (a cancelled sockRecv's) is in flight: its data comes first.
+        await new Promise<void>((resolve) => this._watch(resolve));
+        this._watch(null);
+      }
+    });
+  }
+
+  /**
+   * The listener of a listening socket, listening first if it is only
+   * bound, for a server that takes it over (the `sock` option of
+   * `createServer`); closing the server closes it.
+   *
+   * @throws {TypeError} The socket is neither bound nor listening.
+   */
+  _serverListener(backlog: number): Deno.TcpListener | Deno.UnixListener {
+    if (this.#state === "bound") this.listen(backlog);
+    if (this.#listener === null || this.#state !== "listening") {
+      throw new TypeError(
+        `Cannot serve on socket: socket is ${this.#state}, not bound or listening`,
+      );
+    }
+    return this.#listener;
   }
 
   /**
@@ -445,6 +490,70 @@ export class Socket {
     if (err !== null) this.#writeError = err;
     this.#listener_cb?.();
   }
+}
+
+/**
+ * A connected {@linkcode Socket} as the stream transports' conn (made by
+ * `Socket._streamConn()`): reads deliver what the socket buffered first;
+ * `close()` closes the socket.
+ */
+export class SocketStreamConn implements StreamConn {
+  /** The socket taken over (a transport's `getExtraInfo("socket")`). */
+  readonly socket: Socket;
+  /** The Deno conn under the socket (addresses, no-delay). */
+  readonly conn: Deno.TcpConn | Deno.UnixConn;
+  readonly #read: (p: Uint8Array) => Promise<number | null>;
+
+  /** Use `Socket._streamConn()`. */
+  constructor(
+    socket: Socket,
+    conn: Deno.TcpConn | Deno.UnixConn,
+    read: (p: Uint8Array) => Promise<number | null>,
+  ) {
+    this.socket = socket;
+    this.conn = conn;
+    this.#read = read;
+  }
+
+  /** Reads into `p`; `null` at end of stream. */
+  read(p: Uint8Array): Promise<number | null> {
+    return this.#read(p);
+  }
+
+  /** Writes part or all of `p`. */
+  write(p: Uint8Array): Promise<number> {
+    return this.conn.write(p);
+  }
+
+  /** Half-closes. */
+  closeWrite(): Promise<void> {
+    return this.conn.closeWrite();
+  }
+
+  /** Closes the socket. */
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/**
+ * Wraps a connected Deno TCP or Unix conn in a {@linkcode Socket} of its
+ * family (`AF_INET6` when the peer's address has a colon).
+ */
+export function socketForConn(conn: Deno.TcpConn | Deno.UnixConn): Socket {
+  const addr = conn.remoteAddr;
+  const family = addr.transport === "unix"
+    ? AF_UNIX
+    : (addr as Deno.NetAddr).hostname.includes(":")
+    ? AF_INET6
+    : AF_INET;
+  return new Socket(family, SOCK_STREAM, conn);
+}
+
+/** A Deno address as Python shows it: `[host, port]`, or a Unix path (`""` when unnamed). */
+export function addressOf(addr: Deno.Addr): [host: string, port: number] | string {
+  if (addr.transport === "tcp" || addr.transport === "udp") return [addr.hostname, addr.port];
+  return (addr as Deno.UnixAddr).path ?? "";
 }
 
 /**

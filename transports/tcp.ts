@@ -20,15 +20,18 @@ import {
   checkFactory,
   checkOptions,
   checkPort,
+  checkSock,
   connected,
   describe,
   startServer,
   wrapConn,
+  wrapSocket,
 } from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { Server } from "./server.ts";
+import type { Socket } from "./socket.ts";
 import { AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./socket_constants.ts";
 import { type MakeTransport, prepareSocket } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
@@ -61,6 +64,18 @@ export interface CreateConnectionOptions {
   interleave?: number | null;
   /** Rejects with an `ExceptionGroup` of every attempt's error when none connects. */
   allErrors?: boolean;
+  /**
+   * A connected socket object (`createSocket()` + `sockConnect()`) to use
+   * instead of connecting; `host` and `port` must then be null. The
+   * transport takes it over: closing the transport closes it.
+   */
+  sock?: Socket | null;
+}
+
+/** Options of `connectAcceptedSocket`. */
+export interface ConnectAcceptedSocketOptions {
+  /** Extra information for the transport's `getExtraInfo`. */
+  extra?: Record<string, unknown>;
 }
 
 /** Options of `createServer`. Equivalent to the keyword arguments of Python's. */
@@ -77,6 +92,12 @@ export interface CreateServerOptions {
   reuseAddress?: boolean;
   /** `SO_REUSEPORT`; needs Deno's `--unstable-net` (checked before use). */
   reusePort?: boolean;
+  /**
+   * A bound or listening socket object to serve on instead of listening;
+   * `host` and `port` must then be null. The server takes it over: closing
+   * the server closes it.
+   */
+  sock?: Socket | null;
 }
 
 const KNOWN_CONNECTION_OPTIONS = new Set([
@@ -88,7 +109,9 @@ const KNOWN_CONNECTION_OPTIONS = new Set([
   "happyEyeballsDelay",
   "interleave",
   "allErrors",
+  "sock",
 ]);
+const KNOWN_ACCEPTED_OPTIONS = new Set(["extra"]);
 const KNOWN_SERVER_OPTIONS = new Set([
   "backlog",
   "startServing",
@@ -96,6 +119,7 @@ const KNOWN_SERVER_OPTIONS = new Set([
   "flags",
   "reuseAddress",
   "reusePort",
+  "sock",
 ]);
 
 /** Connects to `host:port` and wraps the connection in a transport with a new protocol. */
@@ -110,6 +134,25 @@ export async function createTcpConnection<P extends BaseProtocol>(
 ): Promise<[Transport, P]> {
   checkFactory(protocolFactory, "createConnection");
   checkOptions(options, KNOWN_CONNECTION_OPTIONS, "createConnection");
+  const sock = options?.sock ?? null;
+  if (sock !== null) {
+    checkSock(sock, "createConnection", false, {
+      names: "'host'/'port'",
+      given: (host ?? null) !== null || (port ?? null) !== null,
+    });
+    return await wrapSocket(
+      loop,
+      io,
+      make,
+      sock,
+      protocolFactory,
+      "createConnection",
+      options?.extra,
+    );
+  }
+  if ((host ?? null) === null && (port ?? null) === null) {
+    throw new TypeError("Cannot create connection as neither 'host'/'port' nor 'sock' was given");
+  }
   if (typeof host !== "string" || host === "") {
     throw new TypeError(
       `Cannot create connection as 'host' must be a non-empty string: received ${describe(host)}`,
@@ -170,6 +213,15 @@ export async function createTcpServer(
 ): Promise<Server> {
   checkFactory(protocolFactory, "createServer");
   checkOptions(options, KNOWN_SERVER_OPTIONS, "createServer");
+  const sock = options?.sock ?? null;
+  if (sock !== null) {
+    checkSock(sock, "createServer", false, {
+      names: "'host'/'port'",
+      given: (host ?? null) !== null || (port ?? null) !== null,
+    });
+    const listener = sock._serverListener(options?.backlog ?? 100);
+    return await startServer(loop, io, [listener], protocolFactory, "createServer", options, make);
+  }
   const hosts = typeof host === "string" || host === null || host === undefined ? [host] : host;
   if (
     !Array.isArray(hosts) ||
@@ -231,6 +283,33 @@ export async function createTcpServer(
     throw err;
   }
   return await startServer(loop, io, listeners, protocolFactory, "createServer", options, make);
+}
+
+/**
+ * Wraps an accepted (or otherwise connected) socket object in a transport
+ * with a new protocol. The transport takes the socket over; what the socket
+ * buffered already is delivered first.
+ */
+export async function connectAcceptedSocket<P extends BaseProtocol>(
+  loop: AbstractEventLoop,
+  io: ProactorIo,
+  make: MakeTransport,
+  protocolFactory: () => P,
+  sock: unknown,
+  options?: ConnectAcceptedSocketOptions,
+): Promise<[Transport, P]> {
+  checkFactory(protocolFactory, "connectAcceptedSocket");
+  checkOptions(options, KNOWN_ACCEPTED_OPTIONS, "connectAcceptedSocket");
+  checkSock(sock, "connectAcceptedSocket", false);
+  return await wrapSocket(
+    loop,
+    io,
+    make,
+    sock,
+    protocolFactory,
+    "connectAcceptedSocket",
+    options?.extra,
+  );
 }
 
 /** Python's `_interleave_addrinfos`: families alternate, the first taking `first` turns. */
