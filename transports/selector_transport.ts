@@ -40,6 +40,7 @@ import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { type Socket, socketForConn, SocketStreamConn } from "./socket.ts";
 import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
+import { watchUnclosed } from "./_unclosed.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
 
@@ -72,7 +73,9 @@ export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): Mak
     const sock = conn instanceof SocketStreamConn
       ? conn.socket
       : socketForConn(conn as Deno.TcpConn | Deno.UnixConn);
-    return new SelectorSocketTransport(loop, io, sock, protocol, options);
+    const transport = new SelectorSocketTransport(loop, io, sock, protocol, options);
+    watchUnclosed(transport, `transport ${transport}`, loop, io, [sock]);
+    return transport;
   };
 }
 

@@ -44,6 +44,7 @@ import { BufferedProtocol } from "./buffered_protocol.ts";
 import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { addressOf, socketForConn, SocketStreamConn } from "./socket.ts";
+import { watchUnclosed } from "./_unclosed.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
 
@@ -552,6 +553,8 @@ export function proactorTransports(loop: AbstractEventLoop, io: ProactorIo): Mak
         : socketForConn(conn as Deno.TcpConn | Deno.UnixConn);
       options = { ...options, extra: { ...options.extra, socket } };
     }
-    return new ProactorStreamTransport(loop, io, conn, protocol, options);
+    const transport = new ProactorStreamTransport(loop, io, conn, protocol, options);
+    watchUnclosed(transport, `transport ${transport}`, loop, io, [conn]);
+    return transport;
   };
 }
