@@ -175,7 +175,14 @@ export function checkFactory(factory: unknown, method: string): void {
 
 export function checkPort(port: unknown, method: string, optional: boolean): void {
   if (optional && (port === null || port === undefined)) return;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+  if (typeof port !== "number") {
+    throw new TypeError(
+      `Cannot ${action(method)} as 'port' must be an integer from 0 to 65535: received ${
+        describe(port)
+      }`,
+    );
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(
       `Cannot ${action(method)} as 'port' must be an integer from 0 to 65535: received ${
         describe(port)
