@@ -197,40 +197,8 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * in a transport with a new protocol and returns both once
    * `connectionMade` ran. Equivalent to `loop.connect_accepted_socket()`.
    * The transport takes the socket over (closing it closes the socket);
-   * data the socket already read is delivered first.
-   *
-   * @example Serve a socket accepted with sockAccept()
-   * ```ts
-   * import { ProactorEventLoop } from "@aio/asyncio/loop";
-   * import { createSocket, Protocol, type Transport } from "@aio/asyncio/transports";
-   * import assert from "node:assert/strict";
-   *
-   * const loop = new ProactorEventLoop();
-   * const got = await loop.runUntilComplete(async () => {
-   *   const server = createSocket();
-   *   server.bind(["127.0.0.1", 0]);
-   *   server.listen();
-   *   const client = createSocket();
-   *   const accepting = loop.sockAccept(server);
-   *   await loop.sockConnect(client, server.getsockname());
-   *   const [conn] = await accepting;
-   *   const received = loop.createFuture<string>();
-   *   const [transport] = await loop.connectAcceptedSocket(() =>
-   *     new (class extends Protocol {
-   *       override dataReceived(data: Uint8Array): void {
-   *         received.setResult(new TextDecoder().decode(data));
-   *       }
-   *     })(), conn);
-   *   await loop.sockSendall(client, new TextEncoder().encode("hello"));
-   *   const text = await received;
-   *   (transport as Transport).close();
-   *   client.close();
-   *   server.close();
-   *   return text;
-   * });
-   * loop.close();
-   * assert.equal(got, "hello");
-   * ```
+   * data the socket already read is delivered first (an example is in
+   * `transports/tcp.ts`).
    *
    * @throws {TypeError} `protocolFactory` is not a function or returns no
    *   protocol, or `sock` is not a connected stream socket object.

@@ -287,8 +287,42 @@ export async function createTcpServer(
 
 /**
  * Wraps an accepted (or otherwise connected) socket object in a transport
- * with a new protocol. The transport takes the socket over; what the socket
- * buffered already is delivered first.
+ * with a new protocol: the loops' `connectAcceptedSocket()`. The transport
+ * takes the socket over; what the socket buffered already is delivered
+ * first.
+ *
+ * @example Serve a socket accepted with sockAccept()
+ * ```ts
+ * import { ProactorEventLoop } from "@aio/asyncio/loop";
+ * import { createSocket, Protocol, type Transport } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new ProactorEventLoop();
+ * const got = await loop.runUntilComplete(async () => {
+ *   const server = createSocket();
+ *   server.bind(["127.0.0.1", 0]);
+ *   server.listen();
+ *   const client = createSocket();
+ *   const accepting = loop.sockAccept(server);
+ *   await loop.sockConnect(client, server.getsockname());
+ *   const [conn] = await accepting;
+ *   const received = loop.createFuture<string>();
+ *   const [transport] = await loop.connectAcceptedSocket(() =>
+ *     new (class extends Protocol {
+ *       override dataReceived(data: Uint8Array): void {
+ *         received.setResult(new TextDecoder().decode(data));
+ *       }
+ *     })(), conn);
+ *   await loop.sockSendall(client, new TextEncoder().encode("hello"));
+ *   const text = await received;
+ *   (transport as Transport).close();
+ *   client.close();
+ *   server.close();
+ *   return text;
+ * });
+ * loop.close();
+ * assert.equal(got, "hello");
+ * ```
  */
 export async function connectAcceptedSocket<P extends BaseProtocol>(
   loop: AbstractEventLoop,
