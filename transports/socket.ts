@@ -130,11 +130,11 @@ export class Socket {
    * @throws {TypeError} `address` does not fit the family, or the socket is not new.
    */
   bind(address: SocketAddress): void {
-    this.#bound = checkAddress(this.family, address, "bind socket");
+    const checked = checkAddress(this.family, address, "bind socket");
     if (this.#state !== "new") {
-      this.#bound = null;
       throw new TypeError(`Cannot bind socket: socket is ${this.#state}`);
     }
+    this.#bound = checked;
     this.#state = "bound";
   }
 

@@ -247,6 +247,11 @@ Deno.test("createSocket() makes AF_UNIX sockets: unnamed until bound, the path o
   assert.equal(sock.getsockname(), "/tmp/not-made-until-listen.sock");
   assert.throws(() => Deno.lstatSync("/tmp/not-made-until-listen.sock"), Deno.errors.NotFound);
   assert.throws(() => sock.bind("/tmp/x.sock"), /socket is bound/);
+  assert.equal(
+    sock.getsockname(),
+    "/tmp/not-made-until-listen.sock",
+    "a failed bind changes nothing",
+  );
   sock.close();
   assert.throws(() => createSocket({ family: 99 }), /AF_INET\/AF_INET6\/AF_UNIX/);
 });
