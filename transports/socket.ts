@@ -236,6 +236,7 @@ export class Socket {
    * when nothing is waiting (Python's `BlockingIOError`).
    *
    * @throws {unknown} The error the last read failed with.
+   * @throws {TypeError} The socket is not connected.
    */
   _tryRecvInto(buf: Uint8Array): number | null {
     if (this.#rend > this.#rstart) {
@@ -281,12 +282,19 @@ export class Socket {
     if (this.#readError !== null) throw this.#readError;
     if (this.#eof) return atEof;
     if (this.#state === "closed") throw new Deno.errors.BadResource("Socket is closed");
+    // Nothing would ever arrive (Python's ENOTCONN): fail instead of waiting forever.
+    if (this.#conn === null) {
+      throw new TypeError(`Cannot receive: socket is ${this.#state}, not connected`);
+    }
     return null;
   }
 
   /**
    * The accepted connection and its peer address (`""` for a Unix peer, as
    * Python shows an unnamed one), or `null` when none is waiting.
+   *
+   * @throws {unknown} The error the last accept failed with.
+   * @throws {TypeError} The socket is not listening.
    */
   _tryAccept(): [Socket, SocketAddress] | null {
     if (this.#readError !== null) {
@@ -295,7 +303,13 @@ export class Socket {
       throw err;
     }
     const conn = this.#accepted;
-    if (conn === null) return null;
+    if (conn === null) {
+      if (this.#state === "closed") throw new Deno.errors.BadResource("Socket is closed");
+      if (this.#listener === null) {
+        throw new TypeError(`Cannot accept: socket is ${this.#state}, not listening`);
+      }
+      return null;
+    }
     this.#accepted = null;
     if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
     const sock = new Socket(this.family, this.type, conn);

@@ -232,6 +232,15 @@ for (const [name, make] of LOOPS) {
       });
       assert.throws(() => unix.bind(""), /non-empty path/);
       unix.close();
+      // A socket that is not connected (or not listening) fails instead of waiting forever.
+      await assert.rejects(loop.sockRecv(sock, 1), {
+        name: "TypeError",
+        message: "Cannot receive: socket is new, not connected",
+      });
+      await assert.rejects(loop.sockAccept(sock), {
+        name: "TypeError",
+        message: "Cannot accept: socket is new, not listening",
+      });
       sock.bind(["127.0.0.1", 0]);
       await assert.rejects(l.sockConnect(sock, ["127.0.0.1", 1]), /cannot bind/);
       sock.close();
