@@ -27,6 +27,8 @@ import { sendfile, type SendfileOptions, sockSendfile } from "../transports/send
 import type { MakeTransport } from "../transports/stream_transport.ts";
 import type { Transport } from "../transports/transport.ts";
 import {
+  connectAcceptedSocket,
+  type ConnectAcceptedSocketOptions,
   type CreateConnectionOptions,
   type CreateServerOptions,
   createTcpConnection,
@@ -110,10 +112,13 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * protocol `protocolFactory` made, once `connectionMade` ran. Equivalent
    * to `loop.create_connection()`: every address `getaddrinfo` returns is
    * tried in order (staggered with `happyEyeballsDelay`); `allErrors`
-   * rejects with an `ExceptionGroup` of every attempt's error.
+   * rejects with an `ExceptionGroup` of every attempt's error. With the
+   * `sock` option (a connected socket object) nothing is connected: the
+   * transport takes the socket over.
    *
    * @throws {TypeError} `protocolFactory` is not a function or returns no
-   *   protocol, `host` is not a string, or an option is not supported.
+   *   protocol, `host` is not a string, `sock` is given with `host`/`port`
+   *   or with neither, or an option is not supported.
    * @throws {RangeError} `port` is not an integer from 0 to 65535.
    * @throws {NotImplementedError} `localAddr` is given (Deno cannot bind a
    *   connecting socket).
@@ -133,10 +138,11 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * every interface; a list of hosts, or a name with several addresses,
    * gives one listener per address) and returns the {@linkcode Server},
    * accepting at once unless `startServing: false`. Equivalent to
-   * `loop.create_server()`.
+   * `loop.create_server()`. With the `sock` option (a bound or listening
+   * socket object) the server serves on that socket and closes it on close.
    *
-   * @throws {TypeError} `protocolFactory` is not a function, or an option is
-   *   not supported.
+   * @throws {TypeError} `protocolFactory` is not a function, `sock` is given
+   *   with `host`/`port` or is not bound, or an option is not supported.
    * @throws {RangeError} `port` is out of range.
    * @throws {NotImplementedError} `reuseAddress: false`, or `reusePort`
    *   without Deno's `--unstable-net`.
@@ -151,11 +157,13 @@ export abstract class IoEventLoop extends BaseEventLoop {
   }
 
   /**
-   * Connects to the Unix socket at `path`. Equivalent to
+   * Connects to the Unix socket at `path` (or takes over the connected
+   * `AF_UNIX` socket object of the `sock` option). Equivalent to
    * `loop.create_unix_connection()`.
    *
-   * @throws {TypeError} `protocolFactory` is not a function, or `path` is not
-   *   a non-empty string.
+   * @throws {TypeError} `protocolFactory` is not a function, `path` is not
+   *   a non-empty string, or `sock` is given with `path` or is not a
+   *   connected `AF_UNIX` socket.
    */
   override createUnixConnection<P extends BaseProtocol>(
     protocolFactory: () => P,
@@ -169,9 +177,12 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * Listens on the Unix socket `path`. Equivalent to
    * `loop.create_unix_server()`: a stale socket file at `path` is unlinked
    * first (only a socket), and the path is unlinked when the server closes.
+   * The `sock` option serves on a bound or listening `AF_UNIX` socket
+   * object instead.
    *
-   * @throws {TypeError} `protocolFactory` is not a function, or `path` is not
-   *   a non-empty string.
+   * @throws {TypeError} `protocolFactory` is not a function, `path` is not
+   *   a non-empty string, or `sock` is given with `path` or is not an
+   *   `AF_UNIX` socket.
    */
   override createUnixServer(
     protocolFactory: () => BaseProtocol,
@@ -179,6 +190,25 @@ export abstract class IoEventLoop extends BaseEventLoop {
     options?: CreateUnixServerOptions,
   ): Promise<Server> {
     return createUnixServer(this, this.#io, protocolFactory, path, options, this.#make);
+  }
+
+  /**
+   * Wraps a connected socket object (from `sockAccept()`, or `sockConnect()`)
+   * in a transport with a new protocol and returns both once
+   * `connectionMade` ran. Equivalent to `loop.connect_accepted_socket()`.
+   * The transport takes the socket over (closing it closes the socket);
+   * data the socket already read is delivered first (an example is in
+   * `transports/tcp.ts`).
+   *
+   * @throws {TypeError} `protocolFactory` is not a function or returns no
+   *   protocol, or `sock` is not a connected stream socket object.
+   */
+  override connectAcceptedSocket<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    sock: unknown,
+    options?: ConnectAcceptedSocketOptions,
+  ): Promise<[Transport, P]> {
+    return connectAcceptedSocket(this, this.#io, this.#make, protocolFactory, sock, options);
   }
 
   /**
@@ -231,8 +261,6 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * Sends `count` bytes of `file` from `offset` over a socket object with
    * `sockSendall`, block by block. Equivalent to `loop.sock_sendfile()`'s
    * fallback (Deno has no zero-copy path).
-   * On a loop whose `sockSendall` is not implemented yet (the proactor's),
-   * the fallback rejects with its `NotImplementedError`.
    *
    * @throws {SendfileNotAvailableError} `fallback: false`.
    */

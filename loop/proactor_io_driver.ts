@@ -57,6 +57,11 @@ export class ProactorIoDriver implements IoDriver, ProactorIo {
     this.#open.delete(resource);
   }
 
+  /** Whether `resource` is tracked (open, and not closed by `close()`). */
+  isTracked(resource: Closable): boolean {
+    return this.#open.has(resource);
+  }
+
   /**
    * Closes every tracked resource (their pending operations reject, and the
    * transports drop those rejections since the loop is closed).

@@ -9,7 +9,7 @@ import { SelectorIoDriver } from "./selector_io_driver.ts";
 import type { Future } from "../tasks/future.ts";
 import { checkSocket, DenoSelector } from "../transports/selector.ts";
 import { selectorTransports } from "../transports/selector_transport.ts";
-import type { Socket } from "../transports/socket.ts";
+import type { Socket, SocketAddress } from "../transports/socket.ts";
 
 /**
  * The readiness-based event loop. Equivalent to Python's
@@ -161,23 +161,17 @@ export class SelectorEventLoop extends IoEventLoop {
   }
 
   /**
-   * Connects `sock` to `[host, port]`. Equivalent to `loop.sock_connect()`;
-   * cancelling the caller aborts the attempt.
+   * Connects `sock` to `[host, port]`, or to a path for an `AF_UNIX` socket.
+   * Equivalent to `loop.sock_connect()`; cancelling the caller aborts the
+   * attempt (a Unix conn that completes anyway is closed).
    *
-   * @throws {TypeError} `sock` is not a new socket object or `address` is not `[host, port]`.
+   * @throws {TypeError} `sock` is not a new socket object or `address` does
+   *   not fit its family.
    * @throws {NotImplementedError} `sock` is bound (Deno cannot bind a connecting socket).
    */
   override async sockConnect(sock: unknown, address: unknown): Promise<void> {
     checkSocket(sock, "connect");
-    if (
-      !Array.isArray(address) || typeof address[0] !== "string" ||
-      !Number.isInteger(address[1])
-    ) {
-      throw new TypeError(
-        `Cannot connect as 'address' must be [host, port]: received ${String(address)}`,
-      );
-    }
-    sock._startConnect([address[0], address[1]]);
+    sock._startConnect(address as SocketAddress);
     try {
       await this.#whenWritable(sock);
     } catch (err) {
@@ -188,16 +182,16 @@ export class SelectorEventLoop extends IoEventLoop {
   }
 
   /**
-   * Accepts a connection on the listening `sock`: `[conn, [host, port]]`.
-   * Equivalent to `loop.sock_accept()`.
+   * Accepts a connection on the listening `sock`: `[conn, [host, port]]`
+   * (`[conn, ""]` on a Unix socket). Equivalent to `loop.sock_accept()`.
    *
    * @throws {TypeError} `sock` is not a socket object.
    */
-  override async sockAccept(sock: unknown): Promise<[Socket, [string, number]]> {
+  override async sockAccept(sock: unknown): Promise<[Socket, SocketAddress]> {
     checkSocket(sock, "accept");
     const now = sock._tryAccept();
     if (now !== null) return now;
-    const fut = this.createFuture<[Socket, [string, number]]>();
+    const fut = this.createFuture<[Socket, SocketAddress]>();
     this.addReader(sock, () => {
       let accepted;
       try {

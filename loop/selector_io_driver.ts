@@ -87,6 +87,11 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
     this.#promises.untrack(resource);
   }
 
+  /** Whether `resource` is tracked (open, and not closed by `close()`). */
+  isTracked(resource: Closable): boolean {
+    return this.#promises.isTracked(resource);
+  }
+
   /** Binds the driver to its loop (whose `callSoon` runs the dispatch). */
   attach(loop: AbstractEventLoop): void {
     this.#loop = loop;

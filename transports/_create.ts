@@ -5,11 +5,16 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import type { Future } from "../tasks/future.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
+import { checkSocket } from "./selector.ts";
 import { Server } from "./server.ts";
+import type { Socket, SocketStreamConn } from "./socket.ts";
+import { AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
 import {
   type MakeTransport,
+  prepareSocket,
   proactorTransports,
   type StreamConn,
   type StreamMode,
@@ -51,6 +56,75 @@ export async function wrapConn<P extends BaseProtocol>(
   return [transport, protocol];
 }
 
+/**
+ * Awaits `fut`, a connect's future; when the caller is cancelled after the
+ * connect completed (the result was set but the task gets the
+ * `CancelledError` instead), `release` closes what nobody will receive.
+ */
+export async function connected<T>(fut: Future<T>, release: (result: T) => void): Promise<T> {
+  try {
+    return await fut;
+  } catch (err) {
+    if (fut.done() && !fut.cancelled() && fut.exception() === undefined) release(fut.result());
+    throw err;
+  }
+}
+
+/**
+ * Checks the `sock` option (or argument) of `method`: the project's stream
+ * socket, `AF_UNIX` when `unix`, and not given together with an address.
+ *
+ * @throws {TypeError} Any of these does not hold (Python's `ValueError`).
+ */
+export function checkSock(
+  sock: unknown,
+  method: string,
+  unix: boolean,
+  address?: { names: string; given: boolean },
+): asserts sock is Socket {
+  if (address?.given) {
+    throw new TypeError(
+      `Cannot ${action(method)} as ${address.names} and 'sock' must not both be given`,
+    );
+  }
+  checkSocket(sock, action(method));
+  if (sock.type !== SOCK_STREAM || (unix && sock.family !== AF_UNIX)) {
+    throw new TypeError(
+      `Cannot ${action(method)} as 'sock' must be ${
+        unix ? "an AF_UNIX" : "a"
+      } SOCK_STREAM socket: received family ${sock.family}, type ${sock.type}`,
+    );
+  }
+}
+
+/**
+ * Wraps the connected socket `sock` (checked) in a transport with a new
+ * protocol; the socket's own buffered data is delivered first. A factory
+ * that fails leaves the socket open, as in asyncio.
+ */
+export async function wrapSocket<P extends BaseProtocol>(
+  loop: AbstractEventLoop,
+  io: ProactorIo,
+  make: MakeTransport,
+  sock: Socket,
+  protocolFactory: () => P,
+  method: string,
+  extra: Record<string, unknown> | undefined,
+): Promise<[Transport, P]> {
+  const stream = sock._streamConn() as SocketStreamConn;
+  const protocol = makeProtocol(protocolFactory, method);
+  return await wrapConn(
+    loop,
+    io,
+    stream,
+    () => protocol,
+    method,
+    { ...extra, ...prepareSocket(stream.conn) },
+    "duplex",
+    make,
+  );
+}
+
 /** Wraps bound listeners in a `Server` and starts serving unless told not to. */
 export async function startServer(
   loop: AbstractEventLoop,
@@ -85,7 +159,7 @@ export function makeProtocol<P>(factory: () => P, method: string): P {
 }
 
 /** "createUnixServer" → "create unix server", "connectReadPipe" → "connect read pipe". */
-function action(method: string): string {
+export function action(method: string): string {
   return method.replace(/[A-Z]/g, (c) => " " + c.toLowerCase());
 }
 
@@ -101,7 +175,14 @@ export function checkFactory(factory: unknown, method: string): void {
 
 export function checkPort(port: unknown, method: string, optional: boolean): void {
   if (optional && (port === null || port === undefined)) return;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+  if (typeof port !== "number") {
+    throw new TypeError(
+      `Cannot ${action(method)} as 'port' must be an integer from 0 to 65535: received ${
+        describe(port)
+      }`,
+    );
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(
       `Cannot ${action(method)} as 'port' must be an integer from 0 to 65535: received ${
         describe(port)

@@ -49,7 +49,11 @@ export type {
   StreamMode,
 } from "./stream_transport.ts";
 export { Server, type ServerInit, TransportSocket } from "./server.ts";
-export type { CreateConnectionOptions, CreateServerOptions } from "./tcp.ts";
+export type {
+  ConnectAcceptedSocketOptions,
+  CreateConnectionOptions,
+  CreateServerOptions,
+} from "./tcp.ts";
 export type { SendfileOptions, SendfileSource } from "./sendfile.ts";
 export type { CreateUnixConnectionOptions, CreateUnixServerOptions } from "./unix.ts";
 export type { ReadablePipe, WritablePipe } from "./pipes.ts";
@@ -67,5 +71,11 @@ export {
   type Selector,
   type SelectorKey,
 } from "./selector.ts";
-export { createSocket, type CreateSocketOptions, Socket, type SocketState } from "./socket.ts";
+export {
+  createSocket,
+  type CreateSocketOptions,
+  Socket,
+  type SocketAddress,
+  type SocketState,
+} from "./socket.ts";
 export * from "./socket_constants.ts";

@@ -27,6 +27,7 @@ export interface Closable {
  *   end(): void { this.inFlight--; }
  *   track(resource: Closable): void { this.open.add(resource); }
  *   untrack(resource: Closable): void { this.open.delete(resource); }
+ *   isTracked(resource: Closable): boolean { return this.open.has(resource); }
  * }
  * new Counting();
  * ```
@@ -40,4 +41,6 @@ export interface ProactorIo {
   track(resource: Closable): void;
   /** `resource` was closed by its owner. */
   untrack(resource: Closable): void;
+  /** Whether `resource` is tracked: open, and the loop has not closed it. */
+  isTracked(resource: Closable): boolean;
 }

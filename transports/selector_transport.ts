@@ -39,9 +39,9 @@ import type { BaseProtocol } from "./base_protocol.ts";
 import { BufferedProtocol } from "./buffered_protocol.ts";
 import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
-import { Socket } from "./socket.ts";
-import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
+import { type Socket, socketForConn, SocketStreamConn } from "./socket.ts";
 import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
+import { watchUnclosed } from "./_unclosed.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
 import { WriteBuffer } from "./_write_buffer.ts";
@@ -59,7 +59,8 @@ export interface SelectorSocketTransportOptions {
 /**
  * The selector loop's hook for the shared connect, listen, accept and pipe
  * code: wraps a connected `Deno.TcpConn` or `Deno.UnixConn` in a
- * {@linkcode Socket} and a {@linkcode SelectorSocketTransport}. A pipe end
+ * {@linkcode Socket} (or takes the socket of a `SocketStreamConn` as it is)
+ * and a {@linkcode SelectorSocketTransport}. A pipe end
  * (`mode` `"read"` or `"write"`: no socket, no readiness to watch) gets the
  * shared stream transport, as on the proactor loop.
  */
@@ -67,14 +68,13 @@ export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): Mak
   const pipes = proactorTransports(loop, io);
   return (conn, protocol, options) => {
     if ((options.mode ?? "duplex") !== "duplex") return pipes(conn, protocol, options);
-    const addr = (conn as Deno.Conn).remoteAddr;
-    const family = addr.transport === "unix"
-      ? AF_UNIX
-      : (addr as Deno.NetAddr).hostname.includes(":")
-      ? AF_INET6
-      : AF_INET;
-    const sock = new Socket(family, SOCK_STREAM, conn as Deno.TcpConn | Deno.UnixConn);
-    return new SelectorSocketTransport(loop, io, sock, protocol, options);
+    // A socket taken over (connectAcceptedSocket, a `sock` option) keeps what it buffered.
+    const sock = conn instanceof SocketStreamConn
+      ? conn.socket
+      : socketForConn(conn as Deno.TcpConn | Deno.UnixConn);
+    const transport = new SelectorSocketTransport(loop, io, sock, protocol, options);
+    watchUnclosed(transport, `transport ${transport}`, loop, io, [sock]);
+    return transport;
   };
 }
 

@@ -50,17 +50,25 @@ function checkParams(file: unknown, offset: unknown, count: unknown): void {
   }
   if (count !== null && count !== undefined) {
     if (!Number.isSafeInteger(count)) {
-      throw new TypeError(`'count' must be a positive integer (got ${String(count)})`);
+      throw new TypeError(
+        `Cannot send file as 'count' must be a positive integer: received ${String(count)}`,
+      );
     }
     if ((count as number) <= 0) {
-      throw new RangeError(`'count' must be a positive integer (got ${count})`);
+      throw new RangeError(
+        `Cannot send file as 'count' must be a positive integer: received ${count}`,
+      );
     }
   }
   if (!Number.isSafeInteger(offset)) {
-    throw new TypeError(`'offset' must be a non-negative integer (got ${String(offset)})`);
+    throw new TypeError(
+      `Cannot send file as 'offset' must be a non-negative integer: received ${String(offset)}`,
+    );
   }
   if ((offset as number) < 0) {
-    throw new RangeError(`'offset' must be a non-negative integer (got ${offset})`);
+    throw new RangeError(
+      `Cannot send file as 'offset' must be a non-negative integer: received ${offset}`,
+    );
   }
 }
 

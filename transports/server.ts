@@ -12,6 +12,7 @@ import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { type MakeTransport, prepareSocket, type ServerLink } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
+import { watchUnclosed } from "./_unclosed.ts";
 
 // asyncio's pause after an accept error such as EMFILE, so a persistent error does not spin.
 const ACCEPT_RETRY_DELAY = 1;
@@ -100,6 +101,7 @@ export class Server implements AsyncDisposable {
       )
     );
     for (const listener of this.#listeners) this.#io.track(listener);
+    watchUnclosed(this, `server ${this}`, this.#loop, this.#io, this.#listeners);
     this.#link = {
       attach: (transport) => {
         this.#activeCount++;

@@ -1,28 +1,28 @@
 /**
- * `Socket`: the project's socket object, what `SelectorEventLoop`'s
- * `addReader`/`addWriter` and `sock*` operations take. Deno has no raw
+ * `Socket`: the project's socket object, what the loops' `sock*` operations
+ * and `SelectorEventLoop`'s `addReader`/`addWriter` take. Deno has no raw
  * sockets or descriptors, so this is not Python's `socket.socket`: it wraps a
- * `Deno.TcpConn` or `Deno.TcpListener` and turns Deno's completions into
+ * Deno TCP or Unix conn or listener and turns Deno's completions into
  * readiness (see `selector.ts` for the exact semantics).
  *
- * `createSocket()` makes TCP stream sockets (`AF_INET`, `AF_INET6`,
- * `SOCK_STREAM`); a connected Unix stream socket (`AF_UNIX`, wrapping a
- * `Deno.UnixConn`) is made by the selector loop's `createUnixConnection` and
- * Unix servers, for their transports. The life cycle is Python's: `createSocket()`, then either
- * `bind()` + `listen()` + `loop.sockAccept()`, or `loop.sockConnect()`.
- * Deno cannot bind the local end of a connecting socket, so `bind()` is for
- * listening sockets only.
+ * `createSocket()` makes stream sockets: TCP (`AF_INET`, `AF_INET6`) and
+ * Unix (`AF_UNIX`, whose address is a path). The life cycle is Python's:
+ * `createSocket()`, then either `bind()` + `listen()` + `loop.sockAccept()`,
+ * or `loop.sockConnect()`. Deno cannot bind the local end of a connecting
+ * socket, so `bind()` is for listening sockets only, and a Unix socket's
+ * file appears at `listen()` (Deno binds and listens in one call).
  *
  * The methods whose names start with `_` are the readiness protocol between
- * a socket and the selector and `SelectorEventLoop`: non-blocking attempts
- * that return `null` where Python's non-blocking socket raises
- * `BlockingIOError`. User code calls the loop's `sock*` methods instead.
+ * a socket and the loops (the selector, `SelectorEventLoop`, and the
+ * proactor loop's socket operations): non-blocking attempts that return
+ * `null` where Python's non-blocking socket raises `BlockingIOError`. User
+ * code calls the loop's `sock*` methods instead.
  *
  * @module
  */
 import { NotImplementedError } from "../loop/exceptions.ts";
-import { AF_INET, AF_INET6, SOCK_STREAM } from "./socket_constants.ts";
-import { addressOf } from "./stream_transport.ts";
+import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
+import type { StreamConn } from "./stream_transport.ts";
 
 // The read buffer of one socket: a read lands here and waits for `_tryRecvInto`.
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -36,7 +36,7 @@ const EMPTY = new Uint8Array(0);
 
 /** Options of {@linkcode createSocket}. */
 export interface CreateSocketOptions {
-  /** `AF_INET` (default) or `AF_INET6`. */
+  /** `AF_INET` (default), `AF_INET6` or `AF_UNIX`. */
   family?: number;
   /** `SOCK_STREAM` (default; the only type so far). */
   type?: number;
@@ -46,37 +46,49 @@ export interface CreateSocketOptions {
 export type SocketState = "new" | "bound" | "listening" | "connecting" | "connected" | "closed";
 
 /**
- * A TCP socket object for `SelectorEventLoop`. Equivalent to a non-blocking
- * Python `socket.socket` as far as asyncio's `sock_*` methods use it.
+ * An address as the socket methods take it: `[host, port]` for TCP, a path
+ * for a Unix socket.
+ */
+export type SocketAddress = [host: string, port: number] | string;
+
+/**
+ * A TCP or Unix stream socket object for the loops' `sock*` methods.
+ * Equivalent to a non-blocking Python `socket.socket` as far as asyncio's
+ * `sock_*` methods use it.
  *
- * @example Accept and connect over loopback
- * ```ts ignore
+ * @example Accept and connect over a Unix socket
+ * ```ts
  * import { SelectorEventLoop } from "@aio/asyncio/loop";
- * import { createSocket } from "@aio/asyncio/transports";
+ * import { AF_UNIX, createSocket } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
  *
+ * const dir = await Deno.makeTempDir();
  * const loop = new SelectorEventLoop();
  * await loop.runUntilComplete(async () => {
- *   const server = createSocket();
- *   server.bind(["127.0.0.1", 0]);
+ *   const server = createSocket({ family: AF_UNIX });
+ *   server.bind(`${dir}/s.sock`);
  *   server.listen();
- *   const client = createSocket();
+ *   const client = createSocket({ family: AF_UNIX });
  *   const accepted = loop.sockAccept(server);
  *   await loop.sockConnect(client, server.getsockname());
- *   const [conn] = await accepted;
+ *   const [conn, address] = await accepted;
+ *   assert.equal(address, ""); // the client is unnamed
+ *   assert.equal(client.getpeername(), `${dir}/s.sock`);
  *   for (const s of [conn, client, server]) s.close();
  * });
  * loop.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class Socket {
-  /** The address family (`AF_INET` or `AF_INET6`). */
+  /** The address family (`AF_INET`, `AF_INET6` or `AF_UNIX`). */
   readonly family: number;
   /** The socket type (`SOCK_STREAM`). */
   readonly type: number;
   #state: SocketState = "new";
-  #bound: [string, number] | null = null;
+  #bound: SocketAddress | null = null;
   #conn: Deno.TcpConn | Deno.UnixConn | null = null;
-  #listener: Deno.TcpListener | null = null;
+  #listener: Deno.TcpListener | Deno.UnixListener | null = null;
   #connectAbort: AbortController | null = null;
   // Readiness state: at most one read (or accept) and one write (or connect) in flight.
   #rbuf: Uint8Array | null = null;
@@ -86,19 +98,21 @@ export class Socket {
   #eof = false;
   #readError: unknown = null;
   #reading = false;
-  #accepted: Deno.TcpConn | null = null;
+  #accepted: Deno.TcpConn | Deno.UnixConn | null = null;
   #writing = false;
   #writeError: unknown = null;
   #listener_cb: (() => void) | null = null;
 
-  /** Use {@linkcode createSocket}, or the loop's `sockAccept`, to make one. */
+  /**
+   * Use {@linkcode createSocket}, or the loop's `sockAccept`, to make one.
+   * A `conn` given here is wrapped as it is (its owner sets no-delay).
+   */
   constructor(family: number, type: number, conn?: Deno.TcpConn | Deno.UnixConn) {
     this.family = family;
     this.type = type;
     if (conn !== undefined) {
       this.#conn = conn;
       this.#state = "connected";
-      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
     }
   }
 
@@ -108,32 +122,25 @@ export class Socket {
   }
 
   /**
-   * Records the local address to listen on. Equivalent to `socket.bind()`;
-   * the port of `["host", 0]` is known after `listen()`.
+   * Records the local address to listen on: `[host, port]`, or a path for
+   * an `AF_UNIX` socket. Equivalent to `socket.bind()`; the port of
+   * `["host", 0]` is known after `listen()`, and a Unix socket's file is
+   * made by `listen()`.
    *
-   * @throws {TypeError} `address` is not `[host, port]`, or the socket is not new.
+   * @throws {TypeError} `address` does not fit the family, or the socket is not new.
    */
-  bind(address: [host: string, port: number]): void {
-    if (
-      !Array.isArray(address) || typeof address[0] !== "string" ||
-      !Number.isInteger(address[1]) || address[1] < 0 || address[1] > 65535
-    ) {
-      throw new TypeError(
-        `Cannot bind socket as 'address' must be [host, port] with a port from 0 to 65535: received ${
-          String(address)
-        }`,
-      );
-    }
+  bind(address: SocketAddress): void {
+    const checked = checkAddress(this.family, address, "bind socket");
     if (this.#state !== "new") {
       throw new TypeError(`Cannot bind socket: socket is ${this.#state}`);
     }
-    this.#bound = [address[0], address[1]];
+    this.#bound = checked;
     this.#state = "bound";
   }
 
   /**
    * Starts listening on the bound address (`Deno.listen`). Equivalent to
-   * `socket.listen()`.
+   * `socket.listen()`; a Unix listener unlinks its file when it closes.
    *
    * @throws {TypeError} The socket is not bound.
    */
@@ -141,8 +148,12 @@ export class Socket {
     if (this.#state !== "bound") {
       throw new TypeError(`Cannot listen on socket: socket is ${this.#state}, not bound`);
     }
-    const [hostname, port] = this.#bound!;
-    this.#listener = Deno.listen({ hostname, port, tcpBacklog: backlog });
+    const bound = this.#bound!;
+    if (typeof bound === "string") {
+      this.#listener = Deno.listen({ transport: "unix", path: bound });
+    } else {
+      this.#listener = Deno.listen({ hostname: bound[0], port: bound[1], tcpBacklog: backlog });
+    }
     this.#state = "listening";
   }
 
@@ -151,10 +162,12 @@ export class Socket {
    * unnamed, as Python shows a connecting Unix socket). Equivalent to
    * `socket.getsockname()`.
    */
-  getsockname(): [host: string, port: number] | string {
+  getsockname(): SocketAddress {
     const addr = this.#listener?.addr ?? this.#conn?.localAddr;
     if (addr !== undefined) return addressOf(addr);
-    return this.#bound === null ? ["0.0.0.0", 0] : [this.#bound[0], this.#bound[1]];
+    if (typeof this.#bound === "string") return this.#bound;
+    if (this.#bound !== null) return [this.#bound[0], this.#bound[1]];
+    return this.family === AF_UNIX ? "" : [this.family === AF_INET6 ? "::" : "0.0.0.0", 0];
   }
 
   /**
@@ -163,7 +176,7 @@ export class Socket {
    *
    * @throws {TypeError} The socket is not connected.
    */
-  getpeername(): [host: string, port: number] | string {
+  getpeername(): SocketAddress {
     if (this.#conn === null) {
       throw new TypeError(`Cannot get peer name: socket is ${this.#state}`);
     }
@@ -223,6 +236,7 @@ export class Socket {
    * when nothing is waiting (Python's `BlockingIOError`).
    *
    * @throws {unknown} The error the last read failed with.
+   * @throws {TypeError} The socket is not connected.
    */
   _tryRecvInto(buf: Uint8Array): number | null {
     if (this.#rend > this.#rstart) {
@@ -268,22 +282,80 @@ export class Socket {
     if (this.#readError !== null) throw this.#readError;
     if (this.#eof) return atEof;
     if (this.#state === "closed") throw new Deno.errors.BadResource("Socket is closed");
+    // Nothing would ever arrive (Python's ENOTCONN): fail instead of waiting forever.
+    if (this.#conn === null) {
+      throw new TypeError(`Cannot receive: socket is ${this.#state}, not connected`);
+    }
     return null;
   }
 
-  /** The accepted connection and its peer address, or `null` when none is waiting. */
-  _tryAccept(): [Socket, [host: string, port: number]] | null {
+  /**
+   * The accepted connection and its peer address (`""` for a Unix peer, as
+   * Python shows an unnamed one), or `null` when none is waiting.
+   *
+   * @throws {unknown} The error the last accept failed with.
+   * @throws {TypeError} The socket is not listening.
+   */
+  _tryAccept(): [Socket, SocketAddress] | null {
     if (this.#readError !== null) {
       const err = this.#readError;
       this.#readError = null;
       throw err;
     }
     const conn = this.#accepted;
-    if (conn === null) return null;
+    if (conn === null) {
+      if (this.#state === "closed") throw new Deno.errors.BadResource("Socket is closed");
+      if (this.#listener === null) {
+        throw new TypeError(`Cannot accept: socket is ${this.#state}, not listening`);
+      }
+      return null;
+    }
     this.#accepted = null;
+    if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
     const sock = new Socket(this.family, this.type, conn);
-    // A listener is TCP (`createSocket()` makes no Unix listener).
-    return [sock, sock.getpeername() as [string, number]];
+    return [sock, sock.getpeername()];
+  }
+
+  /**
+   * The connected socket as a {@linkcode SocketStreamConn}, for a transport
+   * that takes it over (`connectAcceptedSocket`, the `sock` option of
+   * `createConnection`): data already read by the socket is delivered
+   * first, then reads go to the conn directly.
+   *
+   * @throws {TypeError} The socket is not connected.
+   */
+  _streamConn(): StreamConn {
+    const conn = this.#conn;
+    if (conn === null || this.#state !== "connected") {
+      throw new TypeError(`Cannot take over socket: socket is ${this.#state}, not connected`);
+    }
+    return new SocketStreamConn(this, conn, async (p) => {
+      for (;;) {
+        const n = this._tryRecvInto(p);
+        if (n !== null) return n === 0 ? null : n;
+        if (!this.#reading) return await conn.read(p);
+        // A read of the socket's own (a cancelled sockRecv's) is in flight: its data comes first.
+        await new Promise<void>((resolve) => this._watch(resolve));
+        this._watch(null);
+      }
+    });
+  }
+
+  /**
+   * The listener of a listening socket, listening first if it is only
+   * bound, for a server that takes it over (the `sock` option of
+   * `createServer`); closing the server closes it.
+   *
+   * @throws {TypeError} The socket is neither bound nor listening.
+   */
+  _serverListener(backlog: number): Deno.TcpListener | Deno.UnixListener {
+    if (this.#state === "bound") this.listen(backlog);
+    if (this.#listener === null || this.#state !== "listening") {
+      throw new TypeError(
+        `Cannot serve on socket: socket is ${this.#state}, not bound or listening`,
+      );
+    }
+    return this.#listener;
   }
 
   /**
@@ -309,13 +381,15 @@ export class Socket {
   }
 
   /**
-   * Starts connecting to `[host, port]`; the socket becomes writable when the
-   * attempt settled, and `_throwWriteError` then reports a failure.
+   * Starts connecting to `[host, port]` (a path for `AF_UNIX`); the socket
+   * becomes writable when the attempt settled, and `_throwWriteError` then
+   * reports a failure.
    *
    * @throws {NotImplementedError} The socket is bound (Deno cannot bind a connecting socket).
-   * @throws {TypeError} The socket is not new.
+   * @throws {TypeError} The socket is not new, or `address` does not fit the family.
    */
-  _startConnect(address: [host: string, port: number]): void {
+  _startConnect(address: SocketAddress): void {
+    const target = checkAddress(this.family, address, "connect");
     if (this.#state === "bound") {
       throw new NotImplementedError(
         "Cannot connect a bound socket: Deno.connect cannot bind the local end",
@@ -324,16 +398,23 @@ export class Socket {
     if (this.#state !== "new") throw new TypeError(`Cannot connect: socket is ${this.#state}`);
     this.#state = "connecting";
     this.#writing = true;
-    const abort = new AbortController();
-    this.#connectAbort = abort;
-    Deno.connect({ hostname: address[0], port: address[1], signal: abort.signal }).then(
+    // A Unix connect cannot be aborted: a conn arriving after _abortConnect is closed.
+    let connecting: Promise<Deno.TcpConn | Deno.UnixConn>;
+    if (typeof target === "string") {
+      connecting = Deno.connect({ transport: "unix", path: target });
+    } else {
+      const abort = new AbortController();
+      this.#connectAbort = abort;
+      connecting = Deno.connect({ hostname: target[0], port: target[1], signal: abort.signal });
+    }
+    connecting.then(
       (conn) => {
         this.#connectAbort = null;
         if (this.#state !== "connecting") {
           conn.close();
           return;
         }
-        conn.setNoDelay(true);
+        if (typeof target !== "string") (conn as Deno.TcpConn).setNoDelay(true);
         this.#conn = conn;
         this.#state = "connected";
         this.#settleWrite(null);
@@ -387,7 +468,7 @@ export class Socket {
     );
   }
 
-  #startAccept(listener: Deno.TcpListener): void {
+  #startAccept(listener: Deno.TcpListener | Deno.UnixListener): void {
     this.#reading = true;
     listener.accept().then(
       (conn) => {
@@ -426,8 +507,101 @@ export class Socket {
 }
 
 /**
- * Creates a TCP socket object for `SelectorEventLoop`'s `sock*` methods.
- * Equivalent to Python's `socket.socket(family, type)` (non-blocking).
+ * A connected {@linkcode Socket} as the stream transports' conn (made by
+ * `Socket._streamConn()`): reads deliver what the socket buffered first;
+ * `close()` closes the socket.
+ */
+export class SocketStreamConn implements StreamConn {
+  /** The socket taken over (a transport's `getExtraInfo("socket")`). */
+  readonly socket: Socket;
+  /** The Deno conn under the socket (addresses, no-delay). */
+  readonly conn: Deno.TcpConn | Deno.UnixConn;
+  readonly #read: (p: Uint8Array) => Promise<number | null>;
+
+  /** Use `Socket._streamConn()`. */
+  constructor(
+    socket: Socket,
+    conn: Deno.TcpConn | Deno.UnixConn,
+    read: (p: Uint8Array) => Promise<number | null>,
+  ) {
+    this.socket = socket;
+    this.conn = conn;
+    this.#read = read;
+  }
+
+  /** Reads into `p`; `null` at end of stream. */
+  read(p: Uint8Array): Promise<number | null> {
+    return this.#read(p);
+  }
+
+  /** Writes part or all of `p`. */
+  write(p: Uint8Array): Promise<number> {
+    return this.conn.write(p);
+  }
+
+  /** Half-closes. */
+  closeWrite(): Promise<void> {
+    return this.conn.closeWrite();
+  }
+
+  /** Closes the socket. */
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/**
+ * Wraps a connected Deno TCP or Unix conn in a {@linkcode Socket} of its
+ * family (`AF_INET6` when the peer's address has a colon).
+ */
+export function socketForConn(conn: Deno.TcpConn | Deno.UnixConn): Socket {
+  const addr = conn.remoteAddr;
+  const family = addr.transport === "unix"
+    ? AF_UNIX
+    : (addr as Deno.NetAddr).hostname.includes(":")
+    ? AF_INET6
+    : AF_INET;
+  return new Socket(family, SOCK_STREAM, conn);
+}
+
+/** A Deno address as Python shows it: `[host, port]`, or a Unix path (`""` when unnamed). */
+export function addressOf(addr: Deno.Addr): [host: string, port: number] | string {
+  if (addr.transport === "tcp" || addr.transport === "udp") return [addr.hostname, addr.port];
+  return (addr as Deno.UnixAddr).path ?? "";
+}
+
+/**
+ * Checks an address for a socket of `family`: a non-empty path for
+ * `AF_UNIX`, else `[host, port]` with a port from 0 to 65535. Returns a copy.
+ *
+ * @throws {TypeError} It does not fit.
+ */
+export function checkAddress(family: number, address: unknown, action: string): SocketAddress {
+  if (family === AF_UNIX) {
+    if (typeof address === "string" && address !== "") return address;
+    throw new TypeError(
+      `Cannot ${action} as 'address' must be a non-empty path for an AF_UNIX socket: received ${
+        Array.isArray(address) ? "an array" : typeof address
+      }`,
+    );
+  }
+  if (
+    !Array.isArray(address) || typeof address[0] !== "string" ||
+    !Number.isInteger(address[1]) || address[1] < 0 || address[1] > 65535
+  ) {
+    throw new TypeError(
+      `Cannot ${action} as 'address' must be [host, port] with a port from 0 to 65535: received ${
+        String(address)
+      }`,
+    );
+  }
+  return [address[0], address[1]];
+}
+
+/**
+ * Creates a stream socket object for the loops' `sock*` methods: TCP
+ * (`AF_INET`, `AF_INET6`) or Unix (`AF_UNIX`). Equivalent to Python's
+ * `socket.socket(family, type)` (non-blocking).
  *
  * @example
  * ```ts
@@ -439,15 +613,15 @@ export class Socket {
  * sock.close();
  * ```
  *
- * @throws {NotImplementedError} A family other than `AF_INET`/`AF_INET6`, or
- *   a type other than `SOCK_STREAM`.
+ * @throws {NotImplementedError} A family other than `AF_INET`, `AF_INET6`
+ *   or `AF_UNIX`, or a type other than `SOCK_STREAM`.
  */
 export function createSocket(options?: CreateSocketOptions): Socket {
   const family = options?.family ?? AF_INET;
   const type = options?.type ?? SOCK_STREAM;
-  if ((family !== AF_INET && family !== AF_INET6) || type !== SOCK_STREAM) {
+  if ((family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) || type !== SOCK_STREAM) {
     throw new NotImplementedError(
-      `Cannot create socket: only AF_INET/AF_INET6 SOCK_STREAM sockets exist so far: received family ${family}, type ${type}`,
+      `Cannot create socket: only AF_INET/AF_INET6/AF_UNIX SOCK_STREAM sockets exist so far: received family ${family}, type ${type}`,
     );
   }
   return new Socket(family, type);

@@ -45,6 +45,8 @@ import type { BaseProtocol } from "./base_protocol.ts";
 import { BufferedProtocol } from "./buffered_protocol.ts";
 import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
+import { addressOf, socketForConn, SocketStreamConn } from "./socket.ts";
+import { watchUnclosed } from "./_unclosed.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
 import { WriteBuffer } from "./_write_buffer.ts";
@@ -99,12 +101,6 @@ export interface ProactorStreamTransportOptions {
 export function prepareSocket(conn: Deno.Conn): Record<string, unknown> {
   if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
   return { sockname: addressOf(conn.localAddr), peername: addressOf(conn.remoteAddr) };
-}
-
-/** A Deno address as Python shows it: `[host, port]`, or a Unix path (`""` when unnamed). */
-export function addressOf(addr: Deno.Addr): [host: string, port: number] | string {
-  if (addr.transport === "tcp" || addr.transport === "udp") return [addr.hostname, addr.port];
-  return (addr as Deno.UnixAddr).path ?? "";
 }
 
 type PendingRead = { kind: "data"; n: number; buf: Uint8Array } | { kind: "eof" };
@@ -537,8 +533,21 @@ export type MakeTransport = (
   options: MakeTransportOptions,
 ) => Transport;
 
-/** The completion-based loop's transports. */
+/**
+ * The completion-based loop's transports. A socket conn's transport has the
+ * project's `Socket` as `getExtraInfo("socket")`: the one taken over
+ * (`SocketStreamConn`), else one wrapping the conn.
+ */
 export function proactorTransports(loop: AbstractEventLoop, io: ProactorIo): MakeTransport {
-  return (conn, protocol, options) =>
-    new ProactorStreamTransport(loop, io, conn, protocol, options);
+  return (conn, protocol, options) => {
+    if ((options.mode ?? "duplex") === "duplex") {
+      const socket = conn instanceof SocketStreamConn
+        ? conn.socket
+        : socketForConn(conn as Deno.TcpConn | Deno.UnixConn);
+      options = { ...options, extra: { ...options.extra, socket } };
+    }
+    const transport = new ProactorStreamTransport(loop, io, conn, protocol, options);
+    watchUnclosed(transport, `transport ${transport}`, loop, io, [conn]);
+    return transport;
+  };
 }

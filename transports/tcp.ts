@@ -15,18 +15,23 @@
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { ExceptionGroup, NotImplementedError } from "../loop/exceptions.ts";
 import type { TimerHandle } from "../loop/handle.ts";
+import type { Future } from "../tasks/future.ts";
 import {
   checkFactory,
   checkOptions,
   checkPort,
+  checkSock,
+  connected,
   describe,
   startServer,
   wrapConn,
+  wrapSocket,
 } from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { Server } from "./server.ts";
+import type { Socket } from "./socket.ts";
 import { AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./socket_constants.ts";
 import { type MakeTransport, prepareSocket } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
@@ -59,6 +64,18 @@ export interface CreateConnectionOptions {
   interleave?: number | null;
   /** Rejects with an `ExceptionGroup` of every attempt's error when none connects. */
   allErrors?: boolean;
+  /**
+   * A connected socket object (`createSocket()` + `sockConnect()`) to use
+   * instead of connecting; `host` and `port` must then be null. The
+   * transport takes it over: closing the transport closes it.
+   */
+  sock?: Socket | null;
+}
+
+/** Options of `connectAcceptedSocket`. */
+export interface ConnectAcceptedSocketOptions {
+  /** Extra information for the transport's `getExtraInfo`. */
+  extra?: Record<string, unknown>;
 }
 
 /** Options of `createServer`. Equivalent to the keyword arguments of Python's. */
@@ -75,6 +92,12 @@ export interface CreateServerOptions {
   reuseAddress?: boolean;
   /** `SO_REUSEPORT`; needs Deno's `--unstable-net` (checked before use). */
   reusePort?: boolean;
+  /**
+   * A bound or listening socket object to serve on instead of listening;
+   * `host` and `port` must then be null. The server takes it over: closing
+   * the server closes it.
+   */
+  sock?: Socket | null;
 }
 
 const KNOWN_CONNECTION_OPTIONS = new Set([
@@ -86,7 +109,9 @@ const KNOWN_CONNECTION_OPTIONS = new Set([
   "happyEyeballsDelay",
   "interleave",
   "allErrors",
+  "sock",
 ]);
+const KNOWN_ACCEPTED_OPTIONS = new Set(["extra"]);
 const KNOWN_SERVER_OPTIONS = new Set([
   "backlog",
   "startServing",
@@ -94,6 +119,7 @@ const KNOWN_SERVER_OPTIONS = new Set([
   "flags",
   "reuseAddress",
   "reusePort",
+  "sock",
 ]);
 
 /** Connects to `host:port` and wraps the connection in a transport with a new protocol. */
@@ -108,6 +134,25 @@ export async function createTcpConnection<P extends BaseProtocol>(
 ): Promise<[Transport, P]> {
   checkFactory(protocolFactory, "createConnection");
   checkOptions(options, KNOWN_CONNECTION_OPTIONS, "createConnection");
+  const sock = options?.sock ?? null;
+  if (sock !== null) {
+    checkSock(sock, "createConnection", false, {
+      names: "'host'/'port'",
+      given: (host ?? null) !== null || (port ?? null) !== null,
+    });
+    return await wrapSocket(
+      loop,
+      io,
+      make,
+      sock,
+      protocolFactory,
+      "createConnection",
+      options?.extra,
+    );
+  }
+  if ((host ?? null) === null && (port ?? null) === null) {
+    throw new TypeError("Cannot create connection as neither 'host'/'port' nor 'sock' was given");
+  }
   if (typeof host !== "string" || host === "") {
     throw new TypeError(
       `Cannot create connection as 'host' must be a non-empty string: received ${describe(host)}`,
@@ -136,11 +181,9 @@ export async function createTcpConnection<P extends BaseProtocol>(
   let addresses = infos.map((info) => ({ family: info[0], address: info[4] }));
   const interleave = options?.interleave ?? (delay !== null ? 1 : 0);
   if (interleave > 0) addresses = interleaveFamilies(addresses, interleave);
-  const { conn, errors } = await staggeredConnect(
-    loop,
-    io,
-    addresses.map((a) => a.address),
-    delay,
+  const { conn, errors } = await connected(
+    staggeredConnect(loop, io, addresses.map((a) => a.address), delay),
+    (result) => result.conn?.close(),
   );
   if (conn === null) throw connectError(errors, options?.allErrors ?? false);
   return await wrapConn(
@@ -170,6 +213,15 @@ export async function createTcpServer(
 ): Promise<Server> {
   checkFactory(protocolFactory, "createServer");
   checkOptions(options, KNOWN_SERVER_OPTIONS, "createServer");
+  const sock = options?.sock ?? null;
+  if (sock !== null) {
+    checkSock(sock, "createServer", false, {
+      names: "'host'/'port'",
+      given: (host ?? null) !== null || (port ?? null) !== null,
+    });
+    const listener = sock._serverListener(options?.backlog ?? 100);
+    return await startServer(loop, io, [listener], protocolFactory, "createServer", options, make);
+  }
   const hosts = typeof host === "string" || host === null || host === undefined ? [host] : host;
   if (
     !Array.isArray(hosts) ||
@@ -233,6 +285,67 @@ export async function createTcpServer(
   return await startServer(loop, io, listeners, protocolFactory, "createServer", options, make);
 }
 
+/**
+ * Wraps an accepted (or otherwise connected) socket object in a transport
+ * with a new protocol: the loops' `connectAcceptedSocket()`. The transport
+ * takes the socket over; what the socket buffered already is delivered
+ * first.
+ *
+ * @example Serve a socket accepted with sockAccept()
+ * ```ts
+ * import { ProactorEventLoop } from "@aio/asyncio/loop";
+ * import { createSocket, Protocol, type Transport } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new ProactorEventLoop();
+ * const got = await loop.runUntilComplete(async () => {
+ *   const server = createSocket();
+ *   server.bind(["127.0.0.1", 0]);
+ *   server.listen();
+ *   const client = createSocket();
+ *   const accepting = loop.sockAccept(server);
+ *   await loop.sockConnect(client, server.getsockname());
+ *   const [conn] = await accepting;
+ *   const received = loop.createFuture<string>();
+ *   const [transport] = await loop.connectAcceptedSocket(() =>
+ *     new (class extends Protocol {
+ *       override dataReceived(data: Uint8Array): void {
+ *         received.setResult(new TextDecoder().decode(data));
+ *       }
+ *     })(), conn);
+ *   await loop.sockSendall(client, new TextEncoder().encode("hello"));
+ *   const text = await received;
+ *   (transport as Transport).close();
+ *   client.close();
+ *   server.close();
+ *   return text;
+ * });
+ * loop.close();
+ * assert.equal(got, "hello");
+ * ```
+ */
+export async function connectAcceptedSocket<P extends BaseProtocol>(
+  loop: AbstractEventLoop,
+  io: ProactorIo,
+  make: MakeTransport,
+  protocolFactory: () => P,
+  sock: unknown,
+  options?: ConnectAcceptedSocketOptions,
+): Promise<[Transport, P]> {
+  checkFactory(protocolFactory, "connectAcceptedSocket");
+  checkOptions(options, KNOWN_ACCEPTED_OPTIONS, "connectAcceptedSocket");
+  checkSock(sock, "connectAcceptedSocket", false);
+  return await wrapSocket(
+    loop,
+    io,
+    make,
+    sock,
+    protocolFactory,
+    "connectAcceptedSocket",
+    options?.extra,
+  );
+}
+
 /** Python's `_interleave_addrinfos`: families alternate, the first taking `first` turns. */
 export function interleaveFamilies<T extends { family: number }>(items: T[], first: number): T[] {
   const byFamily = new Map<number, T[]>();
@@ -253,29 +366,35 @@ export function interleaveFamilies<T extends { family: number }>(items: T[], fir
  * Connects to each address in order, one at a time when `delay` is null;
  * otherwise the next attempt also starts when `delay` seconds pass. The
  * first conn wins; the attempts still running are aborted and a conn that
- * completes after the winner is closed.
+ * completes after the winner is closed. Cancelling the returned future
+ * aborts every attempt (a conn that completes anyway is closed), so a
+ * cancelled `createConnection` leaves no connection behind.
  */
 export function staggeredConnect(
   loop: AbstractEventLoop,
   io: ProactorIo,
   addresses: [string, number][],
   delay: number | null,
-): Promise<{ conn: Deno.TcpConn | null; errors: unknown[] }> {
-  const { promise, resolve } = Promise.withResolvers<
-    { conn: Deno.TcpConn | null; errors: unknown[] }
-  >();
+): Future<{ conn: Deno.TcpConn | null; errors: unknown[] }> {
+  const fut = loop.createFuture<{ conn: Deno.TcpConn | null; errors: unknown[] }>();
   const errors: unknown[] = [];
   const controllers = new Set<AbortController>();
   let next = 0;
   let running = 0;
   let settled = false;
   let timer: TimerHandle | null = null;
-  const finish = (conn: Deno.TcpConn | null) => {
+  const stop = () => {
     settled = true;
     timer?.cancel();
     for (const controller of controllers) controller.abort();
-    resolve({ conn, errors });
   };
+  const finish = (conn: Deno.TcpConn | null) => {
+    stop();
+    fut.setResult({ conn, errors });
+  };
+  fut.addDoneCallback(() => {
+    if (fut.cancelled()) stop();
+  });
   const startNext = () => {
     timer?.cancel();
     timer = null;
@@ -294,14 +413,14 @@ export function staggeredConnect(
         io.end();
         running--;
         controllers.delete(controller);
-        if (settled || loop.isClosed()) conn.close();
+        if (settled || fut.done() || loop.isClosed()) conn.close();
         else finish(conn);
       },
       (err) => {
         io.end();
         running--;
         controllers.delete(controller);
-        if (settled) return;
+        if (settled || fut.done() || loop.isClosed()) return;
         errors.push(err);
         startNext();
       },
@@ -309,7 +428,7 @@ export function staggeredConnect(
     if (delay !== null && next < addresses.length) timer = loop.callLater(delay, startNext);
   };
   startNext();
-  return promise;
+  return fut;
 }
 
 function connectError(errors: unknown[], allErrors: boolean): unknown {

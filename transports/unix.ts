@@ -6,10 +6,20 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { checkFactory, checkOptions, checkPath, startServer, wrapConn } from "./_create.ts";
+import {
+  checkFactory,
+  checkOptions,
+  checkPath,
+  checkSock,
+  connected,
+  startServer,
+  wrapConn,
+  wrapSocket,
+} from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { Server } from "./server.ts";
+import type { Socket } from "./socket.ts";
 import { type MakeTransport, prepareSocket, proactorTransports } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 
@@ -17,6 +27,11 @@ import type { Transport } from "./transport.ts";
 export interface CreateUnixConnectionOptions {
   /** Extra information for the transport's `getExtraInfo`. */
   extra?: Record<string, unknown>;
+  /**
+   * A connected `AF_UNIX` socket object to use instead of connecting; `path`
+   * must then be null. The transport takes it over.
+   */
+  sock?: Socket | null;
 }
 
 /** Options of `createUnixServer`. */
@@ -28,10 +43,15 @@ export interface CreateUnixServerOptions {
    * as Python 3.13's `cleanup_socket`; only a socket is unlinked).
    */
   cleanupSocket?: boolean;
+  /**
+   * A bound or listening `AF_UNIX` socket object to serve on instead of
+   * listening; `path` must then be null. The server takes it over.
+   */
+  sock?: Socket | null;
 }
 
-const KNOWN_UNIX_CONNECTION_OPTIONS = new Set(["extra"]);
-const KNOWN_UNIX_SERVER_OPTIONS = new Set(["startServing", "cleanupSocket"]);
+const KNOWN_UNIX_CONNECTION_OPTIONS = new Set(["extra", "sock"]);
+const KNOWN_UNIX_SERVER_OPTIONS = new Set(["startServing", "cleanupSocket", "sock"]);
 
 /** Connects to the Unix socket at `path`. */
 export async function createUnixConnection<P extends BaseProtocol>(
@@ -44,14 +64,39 @@ export async function createUnixConnection<P extends BaseProtocol>(
 ): Promise<[Transport, P]> {
   checkFactory(protocolFactory, "createUnixConnection");
   checkOptions(options, KNOWN_UNIX_CONNECTION_OPTIONS, "createUnixConnection");
-  checkPath(path, "createUnixConnection");
-  let conn: Deno.UnixConn;
-  io.begin();
-  try {
-    conn = await Deno.connect({ transport: "unix", path: path! });
-  } finally {
-    io.end();
+  const sock = options?.sock ?? null;
+  if (sock !== null) {
+    checkSock(sock, "createUnixConnection", true, {
+      names: "'path'",
+      given: (path ?? null) !== null,
+    });
+    return await wrapSocket(
+      loop,
+      io,
+      make,
+      sock,
+      protocolFactory,
+      "createUnixConnection",
+      options?.extra,
+    );
   }
+  checkPath(path, "createUnixConnection");
+  // Deno cannot abort a Unix connect: a cancelled caller stops waiting, and
+  // the conn is closed when it arrives.
+  const fut = loop.createFuture<Deno.UnixConn>();
+  io.begin();
+  Deno.connect({ transport: "unix", path: path! }).then(
+    (conn) => {
+      io.end();
+      if (fut.done() || loop.isClosed()) conn.close();
+      else fut.setResult(conn);
+    },
+    (err) => {
+      io.end();
+      if (!fut.done() && !loop.isClosed()) fut.setException(err);
+    },
+  );
+  const conn = await connected(fut, (c) => c.close());
   // Python shows the server's path as the client's peername.
   return await wrapConn(
     loop,
@@ -84,6 +129,21 @@ export async function createUnixServer(
 ): Promise<Server> {
   checkFactory(protocolFactory, "createUnixServer");
   checkOptions(options, KNOWN_UNIX_SERVER_OPTIONS, "createUnixServer");
+  const sock = options?.sock ?? null;
+  if (sock !== null) {
+    checkSock(sock, "createUnixServer", true, { names: "'path'", given: (path ?? null) !== null });
+    // Deno's Unix listen takes no backlog.
+    const listener = sock._serverListener(100);
+    return await startServer(
+      loop,
+      io,
+      [listener],
+      protocolFactory,
+      "createUnixServer",
+      options,
+      make,
+    );
+  }
   checkPath(path, "createUnixServer");
   // Deno reports AddrInUse for any file at the path; the abstract namespace ("\0…") has no file.
   if ((options?.cleanupSocket ?? true) && !path!.startsWith("\0")) {

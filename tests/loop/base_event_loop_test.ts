@@ -817,6 +817,13 @@ for (const [name, make] of LOOPS) {
     // Both loops (tests/transports/sendfile_test.ts).
     "sendfile",
     "sockSendfile",
+    // Both loops (tests/transports/sock_test.ts, sock_transport_test.ts).
+    "sockRecv",
+    "sockRecvInto",
+    "sockSendall",
+    "sockConnect",
+    "sockAccept",
+    "connectAcceptedSocket",
   ]);
   // The selector loop's readiness API (tests/transports/selector_loop_test.ts)
   // and its TCP transports (tests/transports/tcp_test.ts).
@@ -841,6 +848,7 @@ for (const [name, make] of LOOPS) {
     "createUnixServer",
     "connectReadPipe",
     "connectWritePipe",
+    "connectAcceptedSocket",
   ]);
 
   Deno.test(`${name} methods whose subsystem lands later throw NotImplementedError naming it`, async () => {

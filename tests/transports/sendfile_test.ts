@@ -3,12 +3,7 @@
  * zero-copy path) over loopback with a temp file, on both loops (`LOOPS`).
  */
 import assert from "node:assert/strict";
-import {
-  type ExceptionContext,
-  RuntimeError,
-  SelectorEventLoop,
-  SendfileNotAvailableError,
-} from "../../loop/mod.ts";
+import { type ExceptionContext, RuntimeError, SendfileNotAvailableError } from "../../loop/mod.ts";
 import { createSocket } from "../../transports/mod.ts";
 import { addressOf, LOOPS, onLoop, Recorder } from "./_helpers.ts";
 
@@ -95,41 +90,43 @@ for (const [name, make] of LOOPS) {
   });
 }
 
-Deno.test("SelectorEventLoop: sockSendfile() sends a file range over a socket object", async () => {
-  const [path, data, remove] = await tempFile();
-  try {
-    await onLoop(() => new SelectorEventLoop(), async (loop) => {
-      const server = createSocket();
-      server.bind(["127.0.0.1", 0]);
-      server.listen();
-      const client = createSocket();
-      const accepting = loop.sockAccept(server);
-      await loop.sockConnect(client, server.getsockname());
-      const [conn] = await accepting;
-      using file = await Deno.open(path);
-      const receiving = (async () => {
-        const chunks: Uint8Array[] = [];
-        for (;;) {
-          const b = await loop.sockRecv(conn, 65536);
-          if (b.length === 0) return joined(chunks);
-          chunks.push(b);
-        }
-      })();
-      assert.equal(await loop.sockSendfile(client, file, 7, 300_000), 300_000);
-      assert.equal(await file.seek(0, Deno.SeekMode.Current), 300_007);
-      assert.equal(await loop.sockSendfile(client, file, 300_007), SIZE - 300_007);
-      await assert.rejects(
-        loop.sockSendfile(client, file, 0, null, { fallback: false }),
-        SendfileNotAvailableError,
-      );
-      client.close();
-      assert.deepEqual(await receiving, data.subarray(7));
-      for (const s of [conn, server]) s.close();
-    });
-  } finally {
-    await remove();
-  }
-});
+for (const [name, make] of LOOPS) {
+  Deno.test(`${name}: sockSendfile() sends a file range over a socket object`, async () => {
+    const [path, data, remove] = await tempFile();
+    try {
+      await onLoop(make, async (loop) => {
+        const server = createSocket();
+        server.bind(["127.0.0.1", 0]);
+        server.listen();
+        const client = createSocket();
+        const accepting = loop.sockAccept(server);
+        await loop.sockConnect(client, server.getsockname());
+        const [conn] = await accepting;
+        using file = await Deno.open(path);
+        const receiving = (async () => {
+          const chunks: Uint8Array[] = [];
+          for (;;) {
+            const b = await loop.sockRecv(conn, 65536);
+            if (b.length === 0) return joined(chunks);
+            chunks.push(b);
+          }
+        })();
+        assert.equal(await loop.sockSendfile(client, file, 7, 300_000), 300_000);
+        assert.equal(await file.seek(0, Deno.SeekMode.Current), 300_007);
+        assert.equal(await loop.sockSendfile(client, file, 300_007), SIZE - 300_007);
+        await assert.rejects(
+          loop.sockSendfile(client, file, 0, null, { fallback: false }),
+          SendfileNotAvailableError,
+        );
+        client.close();
+        assert.deepEqual(await receiving, data.subarray(7));
+        for (const s of [conn, server]) s.close();
+      });
+    } finally {
+      await remove();
+    }
+  });
+}
 
 for (const [name, make] of LOOPS) {
   Deno.test(`${name}: sockSendfile(..., { fallback: false }) raises SendfileNotAvailableError`, async () => {

@@ -1,0 +1,119 @@
+/**
+ * Transports and servers dropped without `close()`, on both loops
+ * (`LOOPS`): collected, they warn in debug mode (Python's ResourceWarning
+ * "unclosed transport") and their conns or listeners are closed in any
+ * mode. Needs `--v8-flags=--expose-gc` (the I/O test group has it).
+ */
+import assert from "node:assert/strict";
+import type { ProactorEventLoop, SelectorEventLoop } from "../../loop/mod.ts";
+
+type Loop = ProactorEventLoop | SelectorEventLoop;
+import { Protocol, type Server } from "../../transports/mod.ts";
+import { captureLog } from "../loop/_helpers.ts";
+import { addressOf, LOOPS, onLoop, Recorder } from "./_helpers.ts";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+// WeakRefs and finalizers act between host tasks: collect between two.
+async function collect(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gc!();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+// Connects, lets the server half-close so the client stops reading (its
+// protocol keeps it open for writing), and drops the transport unclosed.
+async function dropIdleClient(loop: Loop, server: Server, served: Recorder[]) {
+  const client = new Recorder(loop);
+  client.keepOpenOnEof = true;
+  const [transport] = await loop.createConnection(() => client, ...addressOf(server));
+  await served.at(-1)!.made;
+  served.at(-1)!.transport!.writeEof();
+  await client.eof;
+  return new WeakRef(transport);
+}
+
+// The same, but closed properly before it is dropped.
+async function dropClosedClient(loop: Loop, server: Server, served: Recorder[]) {
+  const [transport, client] = await loop.createConnection(
+    () => new Recorder(loop),
+    ...addressOf(server),
+  );
+  await served.at(-1)!.made;
+  transport.close();
+  await client.lost;
+}
+
+async function dropServer(loop: Loop): Promise<[number, WeakRef<Server>]> {
+  const server = await loop.createServer(() => new Protocol(), "127.0.0.1", 0, {
+    startServing: false,
+  }) as Server;
+  return [addressOf(server)[1], new WeakRef(server)];
+}
+
+for (const [name, make] of LOOPS) {
+  for (const debug of [true, false]) {
+    Deno.test({
+      name: `${name}: a transport dropped unclosed is closed when collected${
+        debug ? ", with a warning in debug mode" : ""
+      }`,
+      ignore: gc === undefined,
+      fn: async () => {
+        using log = captureLog();
+        await onLoop(make, async (loop) => {
+          loop.setDebug(debug);
+          const served: Recorder[] = [];
+          const server = await loop.createServer(
+            () => {
+              const p = new Recorder(loop);
+              served.push(p);
+              return p;
+            },
+            "127.0.0.1",
+            0,
+          ) as Server;
+          await dropClosedClient(loop, server, served);
+          const ref = await dropIdleClient(loop, server, served);
+          await collect();
+          assert.equal(ref.deref(), undefined, "the transport was collected");
+          // Its conn was closed: the server's side sees the end of the stream.
+          await served[1].lost;
+          const warnings = log.filter((e) => e.level === "warn").map((e) => e.message);
+          if (debug) {
+            assert.equal(warnings.length, 1, warnings.join("\n"));
+            assert.match(
+              warnings[0],
+              /^Unclosed transport <\w+Transport .*open.*>: call close\(\)$/,
+            );
+          } else {
+            assert.deepEqual(warnings, []);
+          }
+          server.close();
+          await server.waitClosed();
+        });
+      },
+    });
+  }
+
+  Deno.test({
+    name: `${name}: a server dropped unclosed warns in debug mode and releases its port`,
+    ignore: gc === undefined,
+    fn: async () => {
+      using log = captureLog();
+      await onLoop(make, async (loop) => {
+        loop.setDebug(true);
+        const [port, ref] = await dropServer(loop);
+        await collect();
+        assert.equal(ref.deref(), undefined, "the server was collected");
+        const warnings = log.filter((e) => e.level === "warn").map((e) => e.message);
+        assert.deepEqual(warnings, [
+          `Unclosed server <Server sockets=(127.0.0.1:${port})>: call close()`,
+        ]);
+        await assert.rejects(
+          Deno.connect({ hostname: "127.0.0.1", port }),
+          Deno.errors.ConnectionRefused,
+        );
+      });
+    },
+  });
+}
