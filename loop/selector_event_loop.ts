@@ -5,11 +5,35 @@
  */
 import type { BaseEventLoopOptions } from "./base_event_loop.ts";
 import { IoEventLoop } from "./io_event_loop.ts";
+import { logger } from "./logger.ts";
 import { SelectorIoDriver } from "./selector_io_driver.ts";
 import type { Future } from "../tasks/future.ts";
-import { checkSocket, DenoSelector } from "../transports/selector.ts";
+import { EpollSelector } from "../transports/epoll_selector.ts";
+import { FdSocket } from "../transports/fd_socket.ts";
+import { ffiUnavailableReason } from "../transports/ffi.ts";
+import { checkSocket, DenoSelector, type Selector } from "../transports/selector.ts";
 import { selectorTransports } from "../transports/selector_transport.ts";
 import type { Socket } from "../transports/socket.ts";
+
+/** A socket object of the selector loop: a Deno-ops `Socket`, or (epoll selector) an `FdSocket`. */
+export type SelectorSocket = Socket | FdSocket;
+
+/**
+ * Which selector a {@linkcode SelectorEventLoop} uses: `"epoll"` (real
+ * descriptors through FFI), `"deno"` (Deno's own I/O), `"auto"` (epoll when
+ * it can run, else deno), or a selector instance.
+ */
+export type SelectorChoice = "auto" | "epoll" | "deno" | Selector<SelectorSocket>;
+
+/** Options of {@linkcode SelectorEventLoop}. */
+export interface SelectorEventLoopOptions extends BaseEventLoopOptions {
+  /**
+   * The selector (default `"auto"`): the epoll selector when FFI is granted
+   * on Linux (x86_64 or aarch64), the Deno-ops selector otherwise. Debug
+   * mode logs which one, and why.
+   */
+  selector?: SelectorChoice;
+}
 
 /**
  * The readiness-based event loop. Equivalent to Python's
@@ -38,14 +62,30 @@ import type { Socket } from "../transports/socket.ts";
  * ```
  */
 export class SelectorEventLoop extends IoEventLoop {
-  readonly #io: SelectorIoDriver<Socket>;
+  readonly #io: SelectorIoDriver<SelectorSocket>;
+  readonly #selector: Selector<SelectorSocket>;
 
-  /** Creates the loop with a {@linkcode DenoSelector} (an `ioDriver` option is ignored). */
-  constructor(options?: BaseEventLoopOptions) {
-    const io = new SelectorIoDriver<Socket>(new DenoSelector());
+  /**
+   * Creates the loop on the selector `options.selector` chooses (an
+   * `ioDriver` option is ignored).
+   *
+   * @throws {Deno.errors.NotSupported} `selector: "epoll"` where it cannot
+   *   run (no FFI permission, not Linux on x86_64 or aarch64).
+   * @throws {TypeError} `selector` is not a choice nor a selector.
+   */
+  constructor(options?: SelectorEventLoopOptions) {
+    const [selector, why] = chooseSelector(options?.selector ?? "auto");
+    const io = new SelectorIoDriver<SelectorSocket>(selector);
     super(options, io, selectorTransports);
     io.attach(this);
     this.#io = io;
+    this.#selector = selector;
+    if (this.getDebug()) logger.debug(`${this} ${why}`);
+  }
+
+  /** The loop's selector (an {@linkcode EpollSelector} or a {@linkcode DenoSelector}, or the one given). */
+  get selector(): Selector<SelectorSocket> {
+    return this.#selector;
   }
 
   /**
@@ -60,7 +100,7 @@ export class SelectorEventLoop extends IoEventLoop {
     callback: (...args: A) => void,
     ...args: A
   ): void {
-    checkSocket(sock, "add reader");
+    this.#checkSocket(sock, "add reader");
     checkCallback(callback, "add reader");
     this.#io.addReader(sock, callback as (...args: unknown[]) => void, args);
   }
@@ -73,7 +113,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object.
    */
   override removeReader(sock: unknown): boolean {
-    checkSocket(sock, "remove reader");
+    this.#checkSocket(sock, "remove reader");
     return this.#io.removeReader(sock);
   }
 
@@ -88,7 +128,7 @@ export class SelectorEventLoop extends IoEventLoop {
     callback: (...args: A) => void,
     ...args: A
   ): void {
-    checkSocket(sock, "add writer");
+    this.#checkSocket(sock, "add writer");
     checkCallback(callback, "add writer");
     this.#io.addWriter(sock, callback as (...args: unknown[]) => void, args);
   }
@@ -101,7 +141,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object.
    */
   override removeWriter(sock: unknown): boolean {
-    checkSocket(sock, "remove writer");
+    this.#checkSocket(sock, "remove writer");
     return this.#io.removeWriter(sock);
   }
 
@@ -114,7 +154,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {RangeError} `nbytes` is not a positive integer.
    */
   override async sockRecv(sock: unknown, nbytes: number): Promise<Uint8Array> {
-    checkSocket(sock, "receive");
+    this.#checkSocket(sock, "receive");
     if (!Number.isInteger(nbytes) || nbytes <= 0) {
       throw new RangeError(
         `Cannot receive as 'nbytes' must be a positive integer: received ${String(nbytes)}`,
@@ -132,7 +172,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object or `buf` is not a `Uint8Array`.
    */
   override async sockRecvInto(sock: unknown, buf: Uint8Array): Promise<number> {
-    checkSocket(sock, "receive");
+    this.#checkSocket(sock, "receive");
     if (!(buf instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot receive as 'buf' must be a Uint8Array: received ${typeof buf}`,
@@ -149,7 +189,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a connected socket object or `data` is not a `Uint8Array`.
    */
   override async sockSendall(sock: unknown, data: Uint8Array): Promise<void> {
-    checkSocket(sock, "send");
+    this.#checkSocket(sock, "send");
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`Cannot send as 'data' must be a Uint8Array: received ${typeof data}`);
     }
@@ -168,16 +208,21 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {NotImplementedError} `sock` is bound (Deno cannot bind a connecting socket).
    */
   override async sockConnect(sock: unknown, address: unknown): Promise<void> {
-    checkSocket(sock, "connect");
-    if (
-      !Array.isArray(address) || typeof address[0] !== "string" ||
-      !Number.isInteger(address[1])
-    ) {
-      throw new TypeError(
-        `Cannot connect as 'address' must be [host, port]: received ${String(address)}`,
-      );
+    this.#checkSocket(sock, "connect");
+    // A descriptor socket checks its address itself (a Unix path, IPv6).
+    if (sock instanceof FdSocket) {
+      sock._startConnect(address as [string, number] | string);
+    } else {
+      if (
+        !Array.isArray(address) || typeof address[0] !== "string" ||
+        !Number.isInteger(address[1])
+      ) {
+        throw new TypeError(
+          `Cannot connect as 'address' must be [host, port]: received ${String(address)}`,
+        );
+      }
+      sock._startConnect([address[0], address[1]]);
     }
-    sock._startConnect([address[0], address[1]]);
     try {
       await this.#whenWritable(sock);
     } catch (err) {
@@ -188,16 +233,24 @@ export class SelectorEventLoop extends IoEventLoop {
   }
 
   /**
-   * Accepts a connection on the listening `sock`: `[conn, [host, port]]`.
+   * Accepts a connection on the listening `sock`: `[conn, [host, port]]`
+   * (an `FdSocket` gives an `FdSocket`, with a path for a Unix socket).
    * Equivalent to `loop.sock_accept()`.
    *
    * @throws {TypeError} `sock` is not a socket object.
    */
-  override async sockAccept(sock: unknown): Promise<[Socket, [string, number]]> {
-    checkSocket(sock, "accept");
+  override sockAccept(sock: Socket): Promise<[Socket, [string, number]]>;
+  /** Accepts a connection on the listening descriptor socket `sock`. */
+  override sockAccept(sock: FdSocket): Promise<[FdSocket, [string, number] | string]>;
+  /** Accepts a connection on the listening `sock`. */
+  override sockAccept(sock: unknown): Promise<[SelectorSocket, [string, number] | string]>;
+  override async sockAccept(
+    sock: unknown,
+  ): Promise<[SelectorSocket, [string, number] | string]> {
+    this.#checkSocket(sock, "accept");
     const now = sock._tryAccept();
     if (now !== null) return now;
-    const fut = this.createFuture<[Socket, [string, number]]>();
+    const fut = this.createFuture<[SelectorSocket, [string, number] | string]>();
     this.addReader(sock, () => {
       let accepted;
       try {
@@ -214,7 +267,7 @@ export class SelectorEventLoop extends IoEventLoop {
     return await this.#removingReaderOnCancel(sock, fut);
   }
 
-  async #recvInto(sock: Socket, buf: Uint8Array): Promise<number> {
+  async #recvInto(sock: SelectorSocket, buf: Uint8Array): Promise<number> {
     const now = sock._tryRecvInto(buf);
     if (now !== null) return now;
     const fut = this.createFuture<number>();
@@ -234,7 +287,7 @@ export class SelectorEventLoop extends IoEventLoop {
     return await this.#removingReaderOnCancel(sock, fut);
   }
 
-  async #removingReaderOnCancel<T>(sock: Socket, fut: Future<T>): Promise<T> {
+  async #removingReaderOnCancel<T>(sock: SelectorSocket, fut: Future<T>): Promise<T> {
     try {
       return await fut;
     } finally {
@@ -243,10 +296,13 @@ export class SelectorEventLoop extends IoEventLoop {
     }
   }
 
-  async #whenWritable(sock: Socket): Promise<void> {
+  async #whenWritable(sock: SelectorSocket): Promise<void> {
     if (sock._writable()) return;
     const fut = this.createFuture<void>();
     this.addWriter(sock, () => {
+      // Write readiness of a descriptor only means room in the kernel: the
+      // socket itself says whether its send (or connect) is done.
+      if (!sock._writable()) return;
       this.removeWriter(sock);
       fut.setResult(undefined);
     });
@@ -256,6 +312,50 @@ export class SelectorEventLoop extends IoEventLoop {
       if (!fut.done() || fut.cancelled()) this.removeWriter(sock);
     }
   }
+
+  #checkSocket(sock: unknown, method: string): asserts sock is SelectorSocket {
+    if (!(sock instanceof FdSocket)) {
+      checkSocket(sock, method);
+      return;
+    }
+    if (!(this.#selector instanceof EpollSelector)) {
+      throw new TypeError(
+        `Cannot ${method} as an FdSocket needs the epoll selector: this loop uses ${this.#selector.constructor.name}`,
+      );
+    }
+  }
+}
+
+// The selector for `choice`, and the debug-mode line saying which and why.
+function chooseSelector(choice: SelectorChoice): [Selector<SelectorSocket>, string] {
+  if (typeof choice === "object" && choice !== null) {
+    return [choice, `uses the selector it was given (${choice.constructor.name})`];
+  }
+  if (choice !== "auto" && choice !== "epoll" && choice !== "deno") {
+    throw new TypeError(
+      `Cannot create event loop as 'selector' must be "auto", "epoll", "deno" or a selector: received ${
+        String(choice)
+      }`,
+    );
+  }
+  const deno = (why: string): [Selector<SelectorSocket>, string] => [
+    new DenoSelector() as Selector<SelectorSocket>,
+    `uses the Deno-ops selector: ${why}`,
+  ];
+  if (choice === "deno") return deno("the 'selector' option asked for it");
+  const reason = ffiUnavailableReason();
+  if (reason !== null) {
+    if (choice === "auto") return deno(`the epoll selector cannot run (${reason})`);
+    throw new Deno.errors.NotSupported(
+      `Cannot create event loop with the epoll selector: ${reason}`,
+    );
+  }
+  return [
+    new EpollSelector(),
+    choice === "auto"
+      ? `uses the epoll selector: FFI is granted on ${Deno.build.os}/${Deno.build.arch}`
+      : "uses the epoll selector: the 'selector' option asked for it",
+  ];
 }
 
 function checkCallback(callback: unknown, method: string): void {
