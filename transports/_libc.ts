@@ -130,8 +130,48 @@ export interface Libc {
 
 let opened: Libc | null = null;
 
-/** The library path: `libc.so.6` (a `--allow-ffi=<path>` grant needs the absolute one). */
-export const LIBC_NAME = "libc.so.6";
+// Where distributions keep libc, for a grant scoped to its absolute path
+// (`--allow-ffi=/lib/x86_64-linux-gnu/libc.so.6`); with a plain
+// `--allow-ffi` the loader finds `libc.so.6` itself.
+function candidates(arch: string): string[] {
+  return [
+    `/lib/${arch}-linux-gnu/libc.so.6`,
+    `/usr/lib/${arch}-linux-gnu/libc.so.6`,
+    "/lib64/libc.so.6",
+    "/usr/lib64/libc.so.6",
+    "/lib/libc.so.6",
+  ];
+}
+
+function granted(deno: typeof Deno, path?: string): boolean {
+  try {
+    return deno.permissions.querySync({ name: "ffi", path }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The libc to open, and why none can be: Linux, x86_64 or aarch64,
+ * `Deno.dlopen` present, and FFI granted for `libc.so.6` (all of FFI) or
+ * for the absolute path of libc. The permission is queried, never prompted
+ * for.
+ */
+export function locateLibc(): { path: string } | { reason: string } {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno === undefined || typeof deno.dlopen !== "function") {
+    return { reason: "Deno.dlopen is missing" };
+  }
+  if (deno.build.os !== "linux") return { reason: `the platform is ${deno.build.os}, not linux` };
+  const arch = deno.build.arch;
+  if (!(arch in ARCH)) return { reason: `the architecture ${arch} is not supported` };
+  if (granted(deno)) return { path: "libc.so.6" };
+  const path = candidates(arch).find((p) => granted(deno, p));
+  if (path !== undefined) return { path };
+  return {
+    reason: `FFI is not granted (--allow-ffi, or --allow-ffi=${candidates(arch)[0]})`,
+  };
+}
 
 /**
  * Opens libc on first use.
@@ -140,7 +180,11 @@ export const LIBC_NAME = "libc.so.6";
  */
 export function libc(): Libc {
   if (opened !== null) return opened;
-  const lib = Deno.dlopen(LIBC_NAME, SYMBOLS);
+  const where = locateLibc();
+  if ("reason" in where) {
+    throw new Deno.errors.NotCapable(`Cannot open libc: ${where.reason}`);
+  }
+  const lib = Deno.dlopen(where.path, SYMBOLS);
   const fn = lib.symbols;
   const errnoView = new Deno.UnsafePointerView(fn.__errno_location()!);
   opened = {

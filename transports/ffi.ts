@@ -12,12 +12,13 @@
  *
  * @module
  */
-import { ARCH } from "./_libc.ts";
+import { locateLibc } from "./_libc.ts";
 
 /**
  * Why the epoll selector cannot run here, or `null` when it can: Linux,
- * x86_64 or aarch64, `Deno.dlopen` present and FFI granted (the permission
- * is queried, never prompted for).
+ * x86_64 or aarch64, `Deno.dlopen` present, and FFI granted, for all
+ * libraries or for libc's absolute path (the permission is queried, never
+ * prompted for).
  *
  * @example
  * ```ts
@@ -29,16 +30,6 @@ import { ARCH } from "./_libc.ts";
  * ```
  */
 export function ffiUnavailableReason(): string | null {
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (deno === undefined || typeof deno.dlopen !== "function") return "Deno.dlopen is missing";
-  if (deno.build.os !== "linux") return `the platform is ${deno.build.os}, not linux`;
-  if (!(deno.build.arch in ARCH)) return `the architecture ${deno.build.arch} is not supported`;
-  let state: string;
-  try {
-    state = deno.permissions.querySync({ name: "ffi" }).state;
-  } catch {
-    state = "unknown";
-  }
-  if (state !== "granted") return `FFI is not granted (--allow-ffi; the permission is ${state})`;
-  return null;
+  const where = locateLibc();
+  return "reason" in where ? where.reason : null;
 }
