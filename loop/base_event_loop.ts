@@ -575,7 +575,11 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
    *
    * @throws {NotImplementedError} Lands with the transports issue.
    */
-  connectAcceptedSocket(): Promise<[unknown, unknown]> {
+  connectAcceptedSocket(
+    _protocolFactory: () => unknown,
+    _sock: unknown,
+    _options?: Record<string, unknown>,
+  ): Promise<[unknown, unknown]> {
     return Promise.reject(notYet("connectAcceptedSocket", TRANSPORTS));
   }
 

@@ -12,7 +12,10 @@ import { EpollSelector } from "../transports/epoll_selector.ts";
 import { FdSocket } from "../transports/fd_socket.ts";
 import { ffiUnavailableReason } from "../transports/ffi.ts";
 import { checkSocket, DenoSelector, type Selector } from "../transports/selector.ts";
-import { selectorTransports } from "../transports/selector_transport.ts";
+import { SelectorSocketTransport, selectorTransports } from "../transports/selector_transport.ts";
+import type { BaseProtocol } from "../transports/base_protocol.ts";
+import type { Transport } from "../transports/transport.ts";
+import { NotImplementedError } from "./exceptions.ts";
 import type { Socket } from "../transports/socket.ts";
 
 /** A socket object of the selector loop: a Deno-ops `Socket`, or (epoll selector) an `FdSocket`. */
@@ -265,6 +268,55 @@ export class SelectorEventLoop extends IoEventLoop {
       fut.setResult(accepted);
     });
     return await this.#removingReaderOnCancel(sock, fut);
+  }
+
+  /**
+   * Wraps the connected `sock` (from `sockAccept`, or `sockConnect`) in a
+   * socket transport with a protocol from `protocolFactory`, once
+   * `connectionMade` ran. Equivalent to `loop.connect_accepted_socket()`.
+   * On the epoll selector an `FdSocket` gives a transport on the real
+   * descriptor: `dataReceived` gets views of a slab, sends go straight to
+   * the kernel, and the rest waits for `EPOLLOUT`. The transport owns the
+   * socket from then on.
+   *
+   * @throws {TypeError} `sock` is not a connected socket object, or
+   *   `protocolFactory` is not a function.
+   * @throws {NotImplementedError} `ssl` is given (TLS over a transport lands
+   *   with the TLS work).
+   */
+  override async connectAcceptedSocket<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    sock: unknown,
+    options?: { ssl?: unknown },
+  ): Promise<[Transport, P]> {
+    this.#checkSocket(sock, "connect accepted socket");
+    if (typeof protocolFactory !== "function") {
+      throw new TypeError(
+        `Cannot connect accepted socket as 'protocolFactory' must be a function: received ${typeof protocolFactory}`,
+      );
+    }
+    if (options?.ssl !== undefined && options.ssl !== null && options.ssl !== false) {
+      throw new NotImplementedError(
+        "Cannot connect accepted socket with 'ssl': TLS over a transport lands with the TLS work",
+      );
+    }
+    if (sock.state !== "connected") {
+      throw new TypeError(`Cannot connect accepted socket: socket is ${sock.state}`);
+    }
+    const extra = { peername: sock.getpeername(), sockname: sock.getsockname() };
+    const protocol = protocolFactory();
+    const waiter = this.createFuture<void>();
+    const transport = new SelectorSocketTransport(this, this.#io, sock, protocol, {
+      waiter,
+      extra,
+    });
+    try {
+      await waiter;
+    } catch (err) {
+      transport.abort();
+      throw err;
+    }
+    return [transport, protocol];
   }
 
   async #recvInto(sock: SelectorSocket, buf: Uint8Array): Promise<number> {

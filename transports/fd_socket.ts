@@ -193,6 +193,9 @@ export class FdSocket {
   // ----------------------------------------------------------------------
   // The readiness protocol (the selector loop only).
 
+  /** Nothing to start: the kernel receives by itself (the Deno-ops `Socket` starts a read here). */
+  _armRead(): void {}
+
   /** The socket has no send or connect still under way. */
   _writable(): boolean {
     if (this.#state === "connecting") this.#checkConnected();

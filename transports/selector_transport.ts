@@ -38,6 +38,7 @@ import type { BaseProtocol } from "./base_protocol.ts";
 import { BufferedProtocol } from "./buffered_protocol.ts";
 import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
+import type { FdSocket } from "./fd_socket.ts";
 import { Socket } from "./socket.ts";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
 import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
@@ -87,7 +88,7 @@ export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): Mak
 export class SelectorSocketTransport implements Transport {
   readonly #loop: AbstractEventLoop;
   readonly #io: ProactorIo;
-  readonly #sock: Socket;
+  readonly #sock: Socket | FdSocket;
   #protocol: BaseProtocol;
   #buffered: boolean;
   readonly #server: ServerLink | undefined;
@@ -107,11 +108,14 @@ export class SelectorSocketTransport implements Transport {
   #lostCalled = false;
   #sockClosed = false;
 
-  /** Wraps the connected `sock` and schedules `connectionMade`, then reading. */
+  /**
+   * Wraps the connected `sock` (a Deno-ops `Socket`, or an `FdSocket` on the
+   * epoll selector) and schedules `connectionMade`, then reading.
+   */
   constructor(
     loop: AbstractEventLoop,
     io: ProactorIo,
-    sock: Socket,
+    sock: Socket | FdSocket,
     protocol: BaseProtocol,
     options?: SelectorSocketTransportOptions,
   ) {
@@ -372,6 +376,8 @@ export class SelectorSocketTransport implements Transport {
   // The socket is writable: the send in flight drained (or failed).
   #writeReady = (): void => {
     if (this.#connLost > 0 && this.#inFlight === 0) return; // aborted meanwhile
+    // A descriptor is writable when the kernel has room, which may be before its send drained.
+    if (!this.#sock._writable()) return;
     try {
       this.#sock._throwWriteError();
     } catch (err) {

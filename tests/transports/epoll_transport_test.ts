@@ -1,0 +1,184 @@
+/**
+ * `SelectorSocketTransport` on real descriptors (epoll selector):
+ * `connectAcceptedSocket()` over `FdSocket`s from `sockAccept` and
+ * `sockConnect`, echo with flow control, EOF, views of a slab, reset and
+ * abort, and no descriptor left open.
+ */
+import assert from "node:assert/strict";
+import type { SelectorEventLoop } from "../../loop/mod.ts";
+import { AF_UNIX, createFdSocket, type FdSocket, Protocol } from "../../transports/mod.ts";
+import type { BaseTransport, Transport } from "../../transports/mod.ts";
+import { FFI, onEpoll, openFds } from "./_epoll.ts";
+import { bytes, Echo, Recorder } from "./_helpers.ts";
+
+async function pair(
+  loop: SelectorEventLoop,
+  family = 2,
+  address: [string, number] | string = ["127.0.0.1", 0],
+): Promise<{ server: FdSocket; client: FdSocket; conn: FdSocket }> {
+  const server = createFdSocket({ family });
+  server.bind(address);
+  server.listen();
+  const client = createFdSocket({ family });
+  const accepting = loop.sockAccept(server);
+  await loop.sockConnect(client, server.getsockname());
+  const [conn] = await accepting;
+  return { server, client, conn };
+}
+
+Deno.test({
+  name:
+    "SelectorEventLoop(epoll).connectAcceptedSocket() echoes over real descriptors, with EOF and close",
+  ignore: !FFI,
+  async fn() {
+    const before = openFds();
+    await onEpoll(async (loop) => {
+      const { server, client, conn } = await pair(loop);
+      const [, echo] = await loop.connectAcceptedSocket(() => new Echo(loop), conn);
+      const [ct, rec] = await loop.connectAcceptedSocket(() => new Recorder(loop), client);
+      assert.deepEqual(ct.getExtraInfo("peername"), server.getsockname());
+      assert.equal(ct.getExtraInfo("socket"), client);
+      ct.write(bytes("hello "));
+      ct.writelines([bytes("over "), bytes("epoll")]);
+      await rec.waitFor(16, loop);
+      assert.equal(rec.text(), "hello over epoll");
+      ct.writeEof();
+      await echo.eof;
+      await echo.lost;
+      await rec.eof;
+      await rec.lost;
+      assert.deepEqual(echo.events, ["made", "data", "eof", "lost"]);
+      assert.deepEqual(rec.events, ["made", "data", "eof", "lost"]);
+      assert.equal(rec.lostWith, null);
+      assert.equal(client.fileno(), -1, "the transport closed its socket");
+      server.close();
+    });
+    assert.equal(openFds(), before);
+  },
+});
+
+Deno.test({
+  name:
+    "SelectorEventLoop(epoll) socket transport sends 16 MiB with flow control and hands out slab views",
+  ignore: !FFI,
+  async fn() {
+    await onEpoll(async (loop) => {
+      const { server, client, conn } = await pair(loop);
+      const buffers = new Set<ArrayBufferLike>();
+      class Sink extends Recorder {
+        override dataReceived(data: Uint8Array): void {
+          buffers.add(data.buffer);
+          super.dataReceived(data);
+        }
+      }
+      let paused = 0;
+      let resumed = 0;
+      class Source extends Protocol {
+        transport: Transport | null = null;
+        drained = loop.createFuture<void>();
+        override connectionMade(t: BaseTransport): void {
+          this.transport = t as Transport;
+        }
+        override pauseWriting(): void {
+          paused++;
+        }
+        override resumeWriting(): void {
+          resumed++;
+          if (!this.drained.done()) this.drained.setResult(undefined);
+        }
+      }
+      const [st, source] = await loop.connectAcceptedSocket(() => new Source(), conn);
+      const [ct, sink] = await loop.connectAcceptedSocket(() => new Sink(loop), client);
+      const total = 16 << 20;
+      const chunk = new Uint8Array(1 << 20).map((_, i) => i % 251);
+      for (let sent = 0; sent < total; sent += chunk.length) st.write(chunk);
+      assert.ok(st.getWriteBufferSize() > 0, "the kernel did not take it all at once");
+      assert.ok(paused >= 1, "the high water mark paused the protocol");
+      await source.drained;
+      await sink.waitFor(total, loop);
+      assert.ok(resumed >= 1);
+      assert.equal(st.getWriteBufferSize(), 0);
+      const got = new Uint8Array(total);
+      let off = 0;
+      for (const c of sink.chunks) {
+        got.set(c, off);
+        off += c.length;
+      }
+      for (let i = 0; i < total; i += 65537) assert.equal(got[i], (i % (1 << 20)) % 251);
+      const reads = sink.chunks.length;
+      assert.ok(
+        buffers.size <= Math.ceil(reads / 2),
+        `${reads} reads in ${buffers.size} slabs: views, not a copy per read`,
+      );
+      for (const b of buffers) assert.equal(b.byteLength, 512 * 1024, "a slab, not a fitted copy");
+      st.close();
+      ct.close();
+      await sink.lost;
+      server.close();
+    });
+  },
+});
+
+Deno.test({
+  name: "SelectorEventLoop(epoll) socket transport reports a peer reset to connectionLost()",
+  ignore: !FFI,
+  async fn() {
+    await onEpoll(async (loop) => {
+      const { server, client, conn } = await pair(loop);
+      const [ct, rec] = await loop.connectAcceptedSocket(() => new Recorder(loop), client);
+      // Sent at once, and queued at once by loopback: the peer closes with
+      // unread data, so the kernel sends a reset.
+      ct.write(bytes("unread"));
+      conn.close();
+      await rec.lost;
+      assert.ok(rec.lostWith instanceof Deno.errors.ConnectionReset, String(rec.lostWith));
+      assert.equal((rec.lostWith as { code?: string }).code, "ECONNRESET");
+      server.close();
+    });
+  },
+});
+
+Deno.test({
+  name: "SelectorEventLoop(epoll) socket transport over a Unix socket; abort() closes at once",
+  ignore: !FFI,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await onEpoll(async (loop) => {
+        const { server, client, conn } = await pair(loop, AF_UNIX, `${dir}/t.sock`);
+        const [, echo] = await loop.connectAcceptedSocket(() => new Echo(loop), conn);
+        const [ct, rec] = await loop.connectAcceptedSocket(() => new Recorder(loop), client);
+        ct.write(bytes("ping"));
+        await rec.waitFor(4, loop);
+        assert.equal(rec.text(), "ping");
+        ct.abort();
+        await rec.lost;
+        await echo.lost;
+        assert.deepEqual(rec.events, ["made", "data", "lost"]);
+        server.close();
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "SelectorEventLoop(epoll).connectAcceptedSocket() rejects unconnected sockets and ssl",
+  ignore: !FFI,
+  async fn() {
+    await onEpoll(async (loop) => {
+      const sock = createFdSocket();
+      await assert.rejects(
+        loop.connectAcceptedSocket(() => new Protocol(), sock),
+        /socket is new/,
+      );
+      await assert.rejects(
+        loop.connectAcceptedSocket(() => new Protocol(), sock, { ssl: true }),
+        /TLS over a transport/,
+      );
+      await assert.rejects(loop.connectAcceptedSocket(() => new Protocol(), 3), TypeError);
+      sock.close();
+    });
+  },
+});
