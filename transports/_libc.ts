@@ -114,6 +114,8 @@ const SYMBOLS = {
     nonblocking: true,
   },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  // Awaited only to let the host park for a moment (EpollSelector.parkingTurn).
+  sched_yield_park: { name: "sched_yield", parameters: [], result: "i32", nonblocking: true },
   strerror: { parameters: ["i32"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;

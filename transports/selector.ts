@@ -106,6 +106,11 @@ export interface Selector<S = unknown> {
   setWakeup(wakeup: (() => void) | null): void;
   /** The number of registrations whose I/O is under way (the loop yields to the host more then). */
   readonly inFlight: number;
+  /**
+   * A host turn in which the host parks and so polls its own I/O (see
+   * `IoDriver.parkingTurn`); offered by a selector that polls I/O itself.
+   */
+  parkingTurn?(): Promise<void>;
   /** Drops every registration. */
   close(): void;
 }
