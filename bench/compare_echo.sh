@@ -45,6 +45,8 @@ fi
 servers+=("asyncio_$API|$PY $SHARED/peers/asyncio_$API.py @PORT@"
   "${ours_name}_selector|$DENO run -A $ours @PORT@ selector"
   "${ours_name}_proactor|$DENO run -A $ours @PORT@ proactor")
+# The epoll selector over FFI (real descriptors): protocol API only so far.
+if [[ $API == protocol ]]; then servers+=("${ours_name}_epoll|$DENO run -A $ours @PORT@ epoll"); fi
 
 if [[ ${TABLE_ONLY:-0} == 1 ]]; then servers=(); else : >"$out/echo.jsonl"; fi
 # Rounds go over all the servers in turn, so a burst of noise from outside hits one round of
