@@ -33,7 +33,7 @@ function summary(name: string, xs: number[]): string {
 // A Deno-native ping-pong and a 5 ms timer chain, sampled until `stop` resolves.
 async function probe(stop: Promise<void>): Promise<{ rtt: number[]; late: number[] }> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const client = await Deno.connect(listener.addr as Deno.NetAddr);
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
   const server = await listener.accept();
   let done = false;
   stop.then(() => done = true);

@@ -6,10 +6,8 @@
  *
  * @module
  */
+import type { SockAddr } from "./fd_socket.ts";
 import { AF_INET, AF_INET6, AF_UNIX } from "./socket_constants.ts";
-
-/** A socket address as Python shows it: `[host, port]`, or a Unix path. */
-export type SockAddr = [host: string, port: number] | string;
 
 /** `sizeof(struct sockaddr_un)`, the largest address we encode. */
 export const SOCKADDR_MAX = 110;

@@ -33,7 +33,7 @@ import {
   SOL_SOCKET,
   TCP_NODELAY,
 } from "./_libc.ts";
-import { decodeSockaddr, encodeSockaddr, type SockAddr, SOCKADDR_MAX } from "./_sockaddr.ts";
+import { decodeSockaddr, encodeSockaddr, SOCKADDR_MAX } from "./_sockaddr.ts";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
 import type { SocketState } from "./socket.ts";
 
@@ -49,6 +49,9 @@ const EMPTY = new Uint8Array(0);
 const addrBuf = new Uint8Array(SOCKADDR_MAX);
 const lenBuf = new Uint32Array(1);
 const intBuf = new Int32Array(1);
+
+/** A socket address as Python shows it: `[host, port]`, or a Unix path. */
+export type SockAddr = [host: string, port: number] | string;
 
 /** Options of {@linkcode createFdSocket}. */
 export interface CreateFdSocketOptions {
