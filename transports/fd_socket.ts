@@ -94,6 +94,7 @@ export class FdSocket {
   #state: SocketState;
   // The unsent rest of the last _startSend (the socket is not writable until it drained).
   #pending: Uint8Array | null = null;
+  #owned = false; // #pending is our copy, not the caller's buffer
   #writeError: unknown = null;
   #slab: Uint8Array | null = null;
   #slabUsed = 0;
@@ -278,9 +279,9 @@ export class FdSocket {
   }
 
   /**
-   * Sends what the kernel takes of `data` now; the rest is sent as the
-   * socket becomes writable (`_writable()`), and `data` must stay unchanged
-   * until then. A failure is reported by `_throwWriteError`.
+   * Sends what the kernel takes of `data` now; a copy of the rest is sent as
+   * the socket becomes writable (`_writable()`), so the caller may reuse
+   * `data` at once. A failure is reported by `_throwWriteError`.
    *
    * @throws {unknown} The error a previous send failed with.
    * @throws {TypeError} The socket is not connected.
@@ -289,6 +290,7 @@ export class FdSocket {
     this._throwWriteError();
     if (this.#state !== "connected") throw new TypeError(`Cannot send: socket is ${this.#state}`);
     this.#pending = data;
+    this.#owned = false;
     this.#flush();
   }
 
@@ -351,7 +353,9 @@ export class FdSocket {
       const errno = libc().errno();
       if (errno === EINTR) continue;
       if (errno === EAGAIN) {
-        this.#pending = data.subarray(off);
+        // The caller's buffer is copied once; a rest already copied is ours.
+        this.#pending = this.#owned ? data.subarray(off) : data.slice(off);
+        this.#owned = true;
         return;
       }
       this.#writeError = osError(errno, "send");

@@ -38,7 +38,7 @@ import type { BaseProtocol } from "./base_protocol.ts";
 import { BufferedProtocol } from "./buffered_protocol.ts";
 import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
-import type { FdSocket } from "./fd_socket.ts";
+import { FdSocket } from "./fd_socket.ts";
 import { Socket } from "./socket.ts";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
 import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
@@ -226,11 +226,15 @@ export class SelectorSocketTransport implements Transport {
       return;
     }
     if (data.length === 0) return;
-    const copy = data.slice();
+    const idle = this.#inFlight === 0 && this.#queue.length === 0;
+    // A descriptor sends at once and copies only what the kernel did not take.
+    const copy = idle && this.#sock instanceof FdSocket ? data : data.slice();
     this.#bufferSize += copy.length;
-    if (this.#inFlight === 0 && this.#queue.length === 0) {
+    if (idle) {
       if (!this.#send(copy)) return;
-      this.#loop.addWriter(this.#sock, this.#writeReady);
+      // All sent (a descriptor): done now, without a writer round.
+      if (this.#sock._writable()) this.#writeReady();
+      else this.#loop.addWriter(this.#sock, this.#writeReady);
     } else {
       this.#queue.push(copy);
     }

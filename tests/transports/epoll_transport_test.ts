@@ -120,6 +120,34 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "SelectorEventLoop(epoll) socket transport write() lets the caller reuse its buffer at once",
+  ignore: !FFI,
+  async fn() {
+    await onEpoll(async (loop) => {
+      const { server, client, conn } = await pair(loop);
+      const [st] = await loop.connectAcceptedSocket(() => new Protocol(), conn);
+      const [ct, sink] = await loop.connectAcceptedSocket(() => new Recorder(loop), client);
+      // More than the socket buffers take at once: the rest waits for EPOLLOUT.
+      const data = new Uint8Array(4 << 20).fill(1);
+      st.write(data);
+      data.fill(2);
+      st.write(data.subarray(0, 10));
+      await sink.waitFor((4 << 20) + 10, loop);
+      assert.equal(sink.chunks.at(-1)!.at(-1), 2);
+      assert.equal(sink.received, (4 << 20) + 10);
+      let ones = 0;
+      for (const c of sink.chunks) for (const b of c) if (b === 1) ones++;
+      assert.equal(ones, 4 << 20, "the first write kept its bytes");
+      st.close();
+      ct.close();
+      await sink.lost;
+      server.close();
+    });
+  },
+});
+
+Deno.test({
   name: "SelectorEventLoop(epoll) socket transport reports a peer reset to connectionLost()",
   ignore: !FFI,
   async fn() {
