@@ -42,11 +42,15 @@ export interface SelectorEventLoopOptions extends BaseEventLoopOptions {
  * The readiness-based event loop. Equivalent to Python's
  * `asyncio.SelectorEventLoop`.
  *
- * Its {@linkcode DenoSelector} turns Deno's completions into readiness
- * events (the exact semantics are in `transports/selector.ts`); on them run
- * the callbacks of `addReader`/`addWriter` and the `sock*` operations, which
- * take the project's socket objects (`createSocket()`, `sockAccept()`): Deno
- * has no raw file descriptors. `createConnection`, `createServer`,
+ * Its selector is chosen by the `selector` option (default `"auto"`): an
+ * {@linkcode EpollSelector} over real descriptors when FFI is granted on
+ * Linux (x86_64 or aarch64), else a {@linkcode DenoSelector}, which turns
+ * Deno's completions into readiness events (the exact semantics are in
+ * `transports/selector.ts`). On those events run the callbacks of
+ * `addReader`/`addWriter` and the `sock*` operations, which take the
+ * project's socket objects (`createSocket()`, `sockAccept()`; on the epoll
+ * selector also `createFdSocket()` descriptors, which
+ * `connectAcceptedSocket()` turns into transports). `createConnection`, `createServer`,
  * `createUnixConnection` and `createUnixServer` give
  * `SelectorSocketTransport`s, registered with the selector as Python's
  * `_SelectorSocketTransport`; pipes get the stream transport both loops

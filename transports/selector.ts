@@ -4,8 +4,8 @@
  * own (completion-based) I/O.
  *
  * The loop and its I/O operations talk to the interface only, so another
- * selector (an epoll selector over FFI, issue 7) can replace `DenoSelector`
- * without touching them. What differs from Python: `select()` never blocks
+ * selector (`EpollSelector`, over FFI, in `epoll_selector.ts`) can replace
+ * `DenoSelector` without touching them. What differs from Python: `select()` never blocks
  * (JavaScript cannot), so a selector tells the loop that something may have
  * become ready through the wake-up function set with `setWakeup`; the loop
  * then schedules a `select(0)` with `callSoon`, which also wakes a sleeping
