@@ -5,7 +5,13 @@
  * while a wait is parked, no descriptor leaked, the selector choice.
  */
 import assert from "node:assert/strict";
-import { CancelledError, SelectorEventLoop, setLogger } from "../../loop/mod.ts";
+import {
+  CancelledError,
+  getRunningLoop,
+  run,
+  SelectorEventLoop,
+  setLogger,
+} from "../../loop/mod.ts";
 import { sleep } from "../../tasks/sleep.ts";
 import {
   AF_INET6,
@@ -326,5 +332,25 @@ Deno.test({
         err instanceof Deno.errors.NotSupported &&
         /epoll selector: FFI is not granted/.test(err.message),
     );
+  },
+});
+
+Deno.test({
+  name: "run() on the epoll selector returns only once the parked wait returned",
+  ignore: !FFI,
+  async fn() {
+    let selector: EpollSelector | null = null;
+    const server = createFdSocket();
+    server.bind(["127.0.0.1", 0]);
+    server.listen();
+    await run(async () => {
+      const loop = getRunningLoop() as SelectorEventLoop;
+      selector = loop.selector as EpollSelector;
+      loop.addReader(server, () => {});
+      await sleep(0);
+      assert.equal(selector.parked, true);
+    }, { loopFactory: () => new SelectorEventLoop({ selector: "epoll" }) });
+    assert.equal(selector!.parked, false, "no epoll_wait outlives run()");
+    server.close();
   },
 });
