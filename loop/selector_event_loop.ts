@@ -26,7 +26,7 @@ export type SelectorSocket = Socket | FdSocket;
  * descriptors through FFI), `"deno"` (Deno's own I/O), `"auto"` (epoll when
  * it can run, else deno), or a selector instance.
  */
-export type SelectorChoice = "auto" | "epoll" | "deno" | Selector<SelectorSocket>;
+export type SelectorChoice = "auto" | "epoll" | "deno" | Selector<SelectorSocket | number>;
 
 /** Options of {@linkcode SelectorEventLoop}. */
 export interface SelectorEventLoopOptions extends BaseEventLoopOptions {
@@ -69,8 +69,9 @@ export interface SelectorEventLoopOptions extends BaseEventLoopOptions {
  * ```
  */
 export class SelectorEventLoop extends IoEventLoop {
-  readonly #io: SelectorIoDriver<SelectorSocket>;
-  readonly #selector: Selector<SelectorSocket>;
+  // A bare descriptor number is watchable on the epoll selector (addReader(fd)).
+  readonly #io: SelectorIoDriver<SelectorSocket | number>;
+  readonly #selector: Selector<SelectorSocket | number>;
 
   /**
    * Creates the loop on the selector `options.selector` chooses (an
@@ -82,7 +83,7 @@ export class SelectorEventLoop extends IoEventLoop {
    */
   constructor(options?: SelectorEventLoopOptions) {
     const [selector, why] = chooseSelector(options?.selector ?? "auto");
-    const io = new SelectorIoDriver<SelectorSocket>(selector);
+    const io = new SelectorIoDriver<SelectorSocket | number>(selector);
     super(options, io, selectorTransports);
     io.attach(this);
     this.#io = io;
@@ -91,23 +92,25 @@ export class SelectorEventLoop extends IoEventLoop {
   }
 
   /** The loop's selector (an {@linkcode EpollSelector} or a {@linkcode DenoSelector}, or the one given). */
-  get selector(): Selector<SelectorSocket> {
+  get selector(): Selector<SelectorSocket | number> {
     return this.#selector;
   }
 
   /**
    * Calls `callback(...args)` whenever `sock` is readable (level-triggered),
-   * replacing a previous reader. Equivalent to `loop.add_reader()`.
+   * replacing a previous reader. Equivalent to `loop.add_reader()`. On the
+   * epoll selector `sock` may also be a descriptor number, as in Python.
    *
-   * @throws {TypeError} `sock` is not a socket object (a number is not: Deno
-   *   has no raw file descriptors) or `callback` is not a function.
+   * @throws {TypeError} `sock` is not a socket object (on the Deno-ops
+   *   selector a number is not: Deno has no raw file descriptors) or
+   *   `callback` is not a function.
    */
   override addReader<A extends unknown[]>(
     sock: unknown,
     callback: (...args: A) => void,
     ...args: A
   ): void {
-    this.#checkSocket(sock, "add reader");
+    this.#checkWatchable(sock, "add reader");
     checkCallback(callback, "add reader");
     this.#io.addReader(sock, callback as (...args: unknown[]) => void, args);
   }
@@ -120,7 +123,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object.
    */
   override removeReader(sock: unknown): boolean {
-    this.#checkSocket(sock, "remove reader");
+    this.#checkWatchable(sock, "remove reader");
     return this.#io.removeReader(sock);
   }
 
@@ -135,7 +138,7 @@ export class SelectorEventLoop extends IoEventLoop {
     callback: (...args: A) => void,
     ...args: A
   ): void {
-    this.#checkSocket(sock, "add writer");
+    this.#checkWatchable(sock, "add writer");
     checkCallback(callback, "add writer");
     this.#io.addWriter(sock, callback as (...args: unknown[]) => void, args);
   }
@@ -148,7 +151,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object.
    */
   override removeWriter(sock: unknown): boolean {
-    this.#checkSocket(sock, "remove writer");
+    this.#checkWatchable(sock, "remove writer");
     return this.#io.removeWriter(sock);
   }
 
@@ -369,6 +372,12 @@ export class SelectorEventLoop extends IoEventLoop {
     }
   }
 
+  // addReader and friends also take a descriptor number on the epoll selector.
+  #checkWatchable(sock: unknown, method: string): asserts sock is SelectorSocket | number {
+    if (typeof sock === "number" && this.#selector instanceof EpollSelector) return;
+    this.#checkSocket(sock, method);
+  }
+
   #checkSocket(sock: unknown, method: string): asserts sock is SelectorSocket {
     if (!(sock instanceof FdSocket)) {
       checkSocket(sock, method);
@@ -383,7 +392,7 @@ export class SelectorEventLoop extends IoEventLoop {
 }
 
 // The selector for `choice`, and the debug-mode line saying which and why.
-function chooseSelector(choice: SelectorChoice): [Selector<SelectorSocket>, string] {
+function chooseSelector(choice: SelectorChoice): [Selector<SelectorSocket | number>, string] {
   if (typeof choice === "object" && choice !== null) {
     return [choice, `uses the selector it was given (${choice.constructor.name})`];
   }
@@ -394,8 +403,8 @@ function chooseSelector(choice: SelectorChoice): [Selector<SelectorSocket>, stri
       }`,
     );
   }
-  const deno = (why: string): [Selector<SelectorSocket>, string] => [
-    new DenoSelector() as Selector<SelectorSocket>,
+  const deno = (why: string): [Selector<SelectorSocket | number>, string] => [
+    new DenoSelector() as Selector<SelectorSocket | number>,
     `uses the Deno-ops selector: ${why}`,
   ];
   if (choice === "deno") return deno("the 'selector' option asked for it");

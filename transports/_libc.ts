@@ -23,8 +23,12 @@
  * @module
  */
 
+/** No such file or directory (`epoll_ctl`: not registered). */
+export const ENOENT = 2;
 /** errno values (asm-generic, the same on x86_64 and aarch64). */
 export const EINTR = 4;
+/** Bad file descriptor. */
+export const EBADF = 9;
 /** Resource temporarily unavailable (`EWOULDBLOCK` too). */
 export const EAGAIN = 11;
 /** Broken pipe. */

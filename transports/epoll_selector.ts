@@ -36,7 +36,9 @@
  */
 import {
   EAGAIN,
+  EBADF,
   EINTR,
+  ENOENT,
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
@@ -58,8 +60,11 @@ import {
 } from "./selector.ts";
 import type { Socket } from "./socket.ts";
 
-/** What an {@linkcode EpollSelector} registers. */
-export type EpollSelectable = FdSocket | Socket;
+/**
+ * What an {@linkcode EpollSelector} registers: a descriptor socket, a bare
+ * descriptor number (Python's `add_reader(fd)`), or a Deno-ops socket.
+ */
+export type EpollSelectable = FdSocket | number | Socket;
 
 // Events read per fast epoll_wait (more stay ready for the next select).
 const MAX_EVENTS = 256;
@@ -110,7 +115,7 @@ function epollMask(events: number): number {
 export class EpollSelector implements Selector<EpollSelectable> {
   readonly #keys = new Map<EpollSelectable, SelectorKey<EpollSelectable>>();
   readonly #deno = new DenoSelector();
-  readonly #entries = new Map<FdSocket, Entry>();
+  readonly #entries = new Map<FdSocket | number, Entry>();
   readonly #byFd = new Map<number, Entry>();
   #lib: Libc | null = null;
   #epfd = -1;
@@ -163,8 +168,11 @@ export class EpollSelector implements Selector<EpollSelectable> {
   /**
    * Registers `fileobj` for `events`.
    *
-   * @throws {TypeError} `fileobj` is neither an open `FdSocket` nor a
-   *   `Socket`, `events` is invalid, or it is already registered.
+   * @throws {TypeError} `fileobj` is neither an open `FdSocket`, a
+   *   descriptor number nor a `Socket`, `events` is invalid, or it is
+   *   already registered.
+   * @throws {Error} The kernel refused it (`EBADF`, `EEXIST` when the same
+   *   descriptor is registered as a socket and as a number, ...).
    */
   register(
     fileobj: EpollSelectable,
@@ -176,7 +184,7 @@ export class EpollSelector implements Selector<EpollSelectable> {
       throw new TypeError("Cannot register socket: socket is already registered");
     }
     const key: SelectorKey<EpollSelectable> = { fileobj, events, data };
-    if (fileobj instanceof FdSocket) {
+    if (fileobj instanceof FdSocket || typeof fileobj === "number") {
       this.#registerFd(fileobj, key);
     } else {
       this.#deno.register(fileobj, events, data);
@@ -195,7 +203,7 @@ export class EpollSelector implements Selector<EpollSelectable> {
     const old = this.getKey(fileobj);
     if (old.events === events && old.data === data) return old;
     const key: SelectorKey<EpollSelectable> = { fileobj, events, data };
-    if (fileobj instanceof FdSocket) {
+    if (fileobj instanceof FdSocket || typeof fileobj === "number") {
       const entry = this.#entries.get(fileobj)!;
       if (old.events !== events && this.#byFd.get(entry.fd) === entry) {
         this.#ctl(EPOLL_CTL_MOD, entry.fd, epollMask(events), entry.generation);
@@ -213,14 +221,15 @@ export class EpollSelector implements Selector<EpollSelectable> {
   unregister(fileobj: EpollSelectable): SelectorKey<EpollSelectable> {
     const key = this.getKey(fileobj);
     this.#keys.delete(fileobj);
-    if (fileobj instanceof FdSocket) {
+    if (fileobj instanceof FdSocket || typeof fileobj === "number") {
       const entry = this.#entries.get(fileobj)!;
       this.#entries.delete(fileobj);
       // A descriptor closed before unregistering left the set by itself, and
       // its number may now belong to another registration: leave that one.
       if (this.#byFd.get(entry.fd) === entry) {
         this.#byFd.delete(entry.fd);
-        if (fileobj.fileno() === entry.fd) this.#ctl(EPOLL_CTL_DEL, entry.fd, 0, 0);
+        if (typeof fileobj === "number") this.#ctl(EPOLL_CTL_DEL, entry.fd, 0, 0, true);
+        else if (fileobj.fileno() === entry.fd) this.#ctl(EPOLL_CTL_DEL, entry.fd, 0, 0);
       }
       // Nothing left to wait for: release a parked wait (it keeps the process alive).
       if (this.#entries.size === 0 && this.#parked !== null) this.#signal();
@@ -284,8 +293,13 @@ export class EpollSelector implements Selector<EpollSelectable> {
     else this.#release();
   }
 
-  #registerFd(sock: FdSocket, key: SelectorKey<EpollSelectable>): void {
-    const fd = sock.fileno();
+  #registerFd(sock: FdSocket | number, key: SelectorKey<EpollSelectable>): void {
+    if (typeof sock === "number" && (!Number.isInteger(sock) || sock < 0)) {
+      throw new TypeError(
+        `Cannot register descriptor as it must be a non-negative integer: received ${sock}`,
+      );
+    }
+    const fd = typeof sock === "number" ? sock : sock.fileno();
     if (fd < 0) throw new TypeError("Cannot register socket: socket is closed");
     this.#open();
     this.#generation = (this.#generation + 1) % WAKE_GENERATION;
@@ -317,7 +331,8 @@ export class EpollSelector implements Selector<EpollSelectable> {
     this.#ctl(EPOLL_CTL_ADD, efd, EPOLLIN, WAKE_GENERATION);
   }
 
-  #ctl(op: number, fd: number, mask: number, generation: number): void {
+  // `closedOk`: a bare descriptor may have been closed by its owner already.
+  #ctl(op: number, fd: number, mask: number, generation: number, closedOk = false): void {
     const lib = this.#lib!;
     const ev = new Uint8Array(lib.epoll.size);
     const view = new DataView(ev.buffer);
@@ -325,6 +340,7 @@ export class EpollSelector implements Selector<EpollSelectable> {
     view.setUint32(lib.epoll.dataOffset, fd, true);
     view.setUint32(lib.epoll.dataOffset + 4, generation, true);
     if (lib.fn.epoll_ctl(this.#epfd, op, fd, ev) < 0) {
+      if (closedOk && (lib.errno() === EBADF || lib.errno() === ENOENT)) return;
       throw osError(lib.errno(), op === EPOLL_CTL_DEL ? "unregister socket" : "register socket");
     }
   }

@@ -354,3 +354,37 @@ Deno.test({
     server.close();
   },
 });
+
+Deno.test({
+  name:
+    "SelectorEventLoop(epoll) addReader() and addWriter() take a bare descriptor number, as Python's",
+  ignore: !FFI,
+  async fn() {
+    await onEpoll(async (loop) => {
+      const { client, conn, close } = await connected(loop);
+      const fd = conn.fileno();
+      const done = loop.createFuture<number>();
+      loop.addReader(fd, () => {
+        const n = conn._tryRecvInto(new Uint8Array(8));
+        if (n !== null && !done.done()) done.setResult(n);
+      });
+      await loop.sockSendall(client, new Uint8Array([1, 2, 3]));
+      assert.equal(await done, 3);
+      assert.throws(() => loop.addReader(conn, () => {}), /File exists|EEXIST|os error 17/);
+      assert.equal(loop.removeReader(fd), true);
+      assert.equal(loop.removeReader(fd), false);
+      const writable = loop.createFuture<void>();
+      loop.addWriter(client.fileno(), () => writable.done() || writable.setResult(undefined));
+      await writable;
+      assert.equal(loop.removeWriter(client.fileno()), true);
+      assert.throws(() => loop.addReader(-1, () => {}), /non-negative integer/);
+      // A descriptor closed by its owner before removeReader() leaves quietly.
+      const other = createFdSocket();
+      loop.addReader(other.fileno(), () => {});
+      const otherFd = other.fileno();
+      other.close();
+      assert.equal(loop.removeReader(otherFd), true);
+      close();
+    });
+  },
+});
