@@ -17,8 +17,8 @@ export interface IoDriver {
   /**
    * A host turn in which the host parks (waits for a call on another
    * thread), so it polls its own I/O; a driver that polls I/O itself and
-   * never lets the loop idle offers it, and a busy loop awaits it every
-   * millisecond. Absent when the host's turns need no help.
+   * never lets the loop idle offers it, and a busy loop awaits it every 2 ms
+   * of busy time. Absent when the host's turns need no help.
    */
   readonly parkingTurn?: () => Promise<void>;
   /** Releases every resource the driver holds; the loop calls it from `close()`. */
