@@ -51,9 +51,11 @@ servers+=("asyncio_$API|$PY $SHARED/peers/asyncio_$API.py @PORT@"
   "${ours_name}_selector|$DENO run -A $ours @PORT@ selector"
   "${ours_name}_proactor|$DENO run -A $ours @PORT@ proactor")
 if [[ $API == protocol ]]; then
-  # The same echo as a BufferedProtocol (reads into one reused buffer: no allocation per read).
-  servers+=("aio_buffered_selector|$DENO run -A $ours @PORT@ selector --buffered"
-    "aio_buffered_proactor|$DENO run -A $ours @PORT@ proactor --buffered")
+  # The epoll selector over FFI (real descriptors), and the same echo as a BufferedProtocol
+  # (reads into one reused buffer: no allocation per read) on the proactor and epoll loops.
+  servers+=("${ours_name}_epoll|$DENO run -A $ours @PORT@ epoll"
+    "aio_buffered_proactor|$DENO run -A $ours @PORT@ proactor --buffered"
+    "aio_buffered_epoll|$DENO run -A $ours @PORT@ epoll --buffered")
 fi
 
 if [[ ${TABLE_ONLY:-0} == 1 ]]; then servers=(); else : >"$out/echo.jsonl"; fi

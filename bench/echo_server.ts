@@ -3,7 +3,11 @@
  * `dataReceived`, the shape of `../shared/bench/peers/asyncio_protocol.py`. Load it with
  * `../shared/bench/echo_load` (see `bench/compare_echo.sh`).
  *
- *   deno run -A bench/echo_server.ts PORT [selector|proactor] [SECONDS] [--buffered]
+ *   deno run -A bench/echo_server.ts PORT [selector|proactor|epoll] [SECONDS] [--buffered]
+ *
+ * `selector` is `SelectorEventLoop` on the Deno-ops selector; `epoll` is the same loop on the
+ * epoll selector with real descriptors (`FdSocket`s accepted with `sockAccept`, wrapped with
+ * `connectAcceptedSocket`; needs FFI, which `-A` grants).
  *
  * With SECONDS the server exits after that long (for `deno run --cpu-prof`, which writes its
  * profile only on a normal exit). With `--buffered` the protocol is a `BufferedProtocol` that
@@ -14,8 +18,11 @@
  */
 import { ProactorEventLoop, SelectorEventLoop } from "../loop/mod.ts";
 import {
+  type BaseProtocol,
   type BaseTransport,
   BufferedProtocol,
+  createFdSocket,
+  type FdSocket,
   Protocol,
   type Transport,
 } from "../transports/mod.ts";
@@ -55,21 +62,46 @@ const [portArg, kindArg, secondsArg] = Deno.args.filter((arg) => arg !== "--buff
 const port = Number(portArg ?? 0);
 const kind = kindArg ?? "selector";
 const seconds = secondsArg === undefined ? null : Number(secondsArg);
-if (kind !== "selector" && kind !== "proactor") {
-  throw new TypeError(`loop must be 'selector' or 'proactor': received ${kind}`);
+if (kind !== "selector" && kind !== "proactor" && kind !== "epoll") {
+  throw new TypeError(`loop must be 'selector', 'proactor' or 'epoll': received ${kind}`);
 }
-const loop = kind === "selector" ? new SelectorEventLoop() : new ProactorEventLoop();
+const makeProtocol = (): BaseProtocol => buffered ? new BufferedEcho() : new Echo();
+const loop = kind === "proactor"
+  ? new ProactorEventLoop()
+  : new SelectorEventLoop({ selector: kind === "epoll" ? "epoll" : "deno" });
+
+// The epoll server: an accept loop over a listening descriptor.
+async function serveEpoll(loop: SelectorEventLoop, listener: FdSocket): Promise<void> {
+  for (;;) {
+    const [conn] = await loop.sockAccept(listener);
+    loop.connectAcceptedSocket(makeProtocol, conn);
+  }
+}
+
 await loop.runUntilComplete(async () => {
-  const server = await loop.createServer(
-    () => buffered ? new BufferedEcho() : new Echo(),
-    "127.0.0.1",
-    port,
-  );
+  let serving: PromiseLike<void>;
+  let stop: () => void;
+  if (loop instanceof SelectorEventLoop && kind === "epoll") {
+    const listener = createFdSocket();
+    listener.setsockopt(1, 2, 1); // SOL_SOCKET, SO_REUSEADDR, as Deno.listen does
+    listener.bind(["127.0.0.1", port]);
+    listener.listen(1024);
+    const task = loop.createTask(() => serveEpoll(loop, listener));
+    serving = task.then(() => {}, () => {});
+    stop = () => {
+      task.cancel();
+      listener.close();
+    };
+  } else {
+    const server = await loop.createServer(makeProtocol, "127.0.0.1", port);
+    serving = server.serveForever();
+    stop = () => server.close();
+  }
   console.error(`echo_server (${kind}${buffered ? ", buffered" : ""}) on 127.0.0.1:${port}`);
-  if (seconds === null) await server.serveForever();
+  if (seconds === null) await serving;
   else {
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    server.close();
+    stop();
   }
 });
 if (seconds !== null) Deno.exit(0);

@@ -35,7 +35,9 @@ const seconds = Deno.args[2] === undefined ? null : Number(Deno.args[2]);
 if (kind !== "selector" && kind !== "proactor") {
   throw new TypeError(`loop must be 'selector' or 'proactor': received ${kind}`);
 }
-const loop = kind === "selector" ? new SelectorEventLoop() : new ProactorEventLoop();
+const loop = kind === "selector"
+  ? new SelectorEventLoop({ selector: "deno" })
+  : new ProactorEventLoop();
 await loop.runUntilComplete(async () => {
   const server = await startServer(echo, "127.0.0.1", port);
   console.error(`streams_echo_server (${kind}) on 127.0.0.1:${port}`);

@@ -14,6 +14,13 @@
 export interface IoDriver {
   /** The number of I/O operations in flight (the loop yields to the host more often then). */
   readonly inFlight: number;
+  /**
+   * A host turn in which the host parks (waits for a call on another
+   * thread), so it polls its own I/O; a driver that polls I/O itself and
+   * never lets the loop idle offers it, and a busy loop awaits it every 2 ms
+   * of busy time. Absent when the host's turns need no help.
+   */
+  readonly parkingTurn?: () => Promise<void>;
   /** Releases every resource the driver holds; the loop calls it from `close()`. */
   close(): void;
 }

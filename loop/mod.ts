@@ -36,7 +36,12 @@ export { type IoDriver, NullIoDriver } from "./io_driver.ts";
 export { type Logger, setLogger } from "./logger.ts";
 export { BaseEventLoop, type BaseEventLoopOptions } from "./base_event_loop.ts";
 export { IoEventLoop, type TransportsFor } from "./io_event_loop.ts";
-export { SelectorEventLoop } from "./selector_event_loop.ts";
+export {
+  type SelectorChoice,
+  SelectorEventLoop,
+  type SelectorEventLoopOptions,
+  type SelectorSocket,
+} from "./selector_event_loop.ts";
 export { ProactorEventLoop } from "./proactor_event_loop.ts";
 export { ProactorIoDriver } from "./proactor_io_driver.ts";
 export { SelectorIoDriver } from "./selector_io_driver.ts";

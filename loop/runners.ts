@@ -11,6 +11,8 @@ import type { AbstractEventLoop, CoroutineFunction } from "./abstract_event_loop
 import { newEventLoop, setEventLoop } from "./policies.ts";
 import { allTasks } from "../tasks/task.ts";
 import { gather } from "../tasks/gather.ts";
+import { SelectorEventLoop } from "./selector_event_loop.ts";
+import { EpollSelector } from "../transports/epoll_selector.ts";
 
 /** Options of {@linkcode run} and {@linkcode Runner}. */
 export interface RunnerOptions {
@@ -101,6 +103,10 @@ export class Runner {
       loop.close();
       this.#loop = null;
       this.#state = "closed";
+    }
+    // An epoll selector's parked wait returns once woken: leave no FFI call behind.
+    if (loop instanceof SelectorEventLoop && loop.selector instanceof EpollSelector) {
+      await loop.selector.closed;
     }
   }
 

@@ -5,21 +5,52 @@
  */
 import type { BaseEventLoopOptions } from "./base_event_loop.ts";
 import { IoEventLoop } from "./io_event_loop.ts";
+import { logger } from "./logger.ts";
 import { SelectorIoDriver } from "./selector_io_driver.ts";
 import type { Future } from "../tasks/future.ts";
-import { checkSocket, DenoSelector } from "../transports/selector.ts";
-import { selectorTransports } from "../transports/selector_transport.ts";
+import { EpollSelector } from "../transports/epoll_selector.ts";
+import { FdSocket } from "../transports/fd_socket.ts";
+import { ffiUnavailableReason } from "../transports/ffi.ts";
+import { checkSocket, DenoSelector, type Selector } from "../transports/selector.ts";
+import { SelectorSocketTransport, selectorTransports } from "../transports/selector_transport.ts";
+import type { BaseProtocol } from "../transports/base_protocol.ts";
+import type { Transport } from "../transports/transport.ts";
+import { checkAcceptedSocketArgs, type ConnectAcceptedSocketOptions } from "../transports/tcp.ts";
 import type { Socket, SocketAddress } from "../transports/socket.ts";
+
+/** A socket object of the selector loop: a Deno-ops `Socket`, or (epoll selector) an `FdSocket`. */
+export type SelectorSocket = Socket | FdSocket;
+
+/**
+ * Which selector a {@linkcode SelectorEventLoop} uses: `"epoll"` (real
+ * descriptors through FFI), `"deno"` (Deno's own I/O), `"auto"` (epoll when
+ * it can run, else deno), or a selector instance.
+ */
+export type SelectorChoice = "auto" | "epoll" | "deno" | Selector<SelectorSocket | number>;
+
+/** Options of {@linkcode SelectorEventLoop}. */
+export interface SelectorEventLoopOptions extends BaseEventLoopOptions {
+  /**
+   * The selector (default `"auto"`): the epoll selector when FFI is granted
+   * on Linux (x86_64 or aarch64), the Deno-ops selector otherwise. Debug
+   * mode logs which one, and why.
+   */
+  selector?: SelectorChoice;
+}
 
 /**
  * The readiness-based event loop. Equivalent to Python's
  * `asyncio.SelectorEventLoop`.
  *
- * Its {@linkcode DenoSelector} turns Deno's completions into readiness
- * events (the exact semantics are in `transports/selector.ts`); on them run
- * the callbacks of `addReader`/`addWriter` and the `sock*` operations, which
- * take the project's socket objects (`createSocket()`, `sockAccept()`): Deno
- * has no raw file descriptors. `createConnection`, `createServer`,
+ * Its selector is chosen by the `selector` option (default `"auto"`): an
+ * {@linkcode EpollSelector} over real descriptors when FFI is granted on
+ * Linux (x86_64 or aarch64), else a {@linkcode DenoSelector}, which turns
+ * Deno's completions into readiness events (the exact semantics are in
+ * `transports/selector.ts`). On those events run the callbacks of
+ * `addReader`/`addWriter` and the `sock*` operations, which take the
+ * project's socket objects (`createSocket()`, `sockAccept()`; on the epoll
+ * selector also `createFdSocket()` descriptors, which
+ * `connectAcceptedSocket()` turns into transports). `createConnection`, `createServer`,
  * `createUnixConnection` and `createUnixServer` give
  * `SelectorSocketTransport`s, registered with the selector as Python's
  * `_SelectorSocketTransport`; pipes get the stream transport both loops
@@ -38,29 +69,48 @@ import type { Socket, SocketAddress } from "../transports/socket.ts";
  * ```
  */
 export class SelectorEventLoop extends IoEventLoop {
-  readonly #io: SelectorIoDriver<Socket>;
+  // A bare descriptor number is watchable on the epoll selector (addReader(fd)).
+  readonly #io: SelectorIoDriver<SelectorSocket | number>;
+  readonly #selector: Selector<SelectorSocket | number>;
 
-  /** Creates the loop with a {@linkcode DenoSelector} (an `ioDriver` option is ignored). */
-  constructor(options?: BaseEventLoopOptions) {
-    const io = new SelectorIoDriver<Socket>(new DenoSelector());
+  /**
+   * Creates the loop on the selector `options.selector` chooses (an
+   * `ioDriver` option is ignored).
+   *
+   * @throws {Deno.errors.NotSupported} `selector: "epoll"` where it cannot
+   *   run (no FFI permission, not Linux on x86_64 or aarch64).
+   * @throws {TypeError} `selector` is not a choice nor a selector.
+   */
+  constructor(options?: SelectorEventLoopOptions) {
+    const [selector, why] = chooseSelector(options?.selector ?? "auto");
+    const io = new SelectorIoDriver<SelectorSocket | number>(selector);
     super(options, io, selectorTransports);
     io.attach(this);
     this.#io = io;
+    this.#selector = selector;
+    if (this.getDebug()) logger.debug(`${this} ${why}`);
+  }
+
+  /** The loop's selector (an {@linkcode EpollSelector} or a {@linkcode DenoSelector}, or the one given). */
+  get selector(): Selector<SelectorSocket | number> {
+    return this.#selector;
   }
 
   /**
    * Calls `callback(...args)` whenever `sock` is readable (level-triggered),
-   * replacing a previous reader. Equivalent to `loop.add_reader()`.
+   * replacing a previous reader. Equivalent to `loop.add_reader()`. On the
+   * epoll selector `sock` may also be a descriptor number, as in Python.
    *
-   * @throws {TypeError} `sock` is not a socket object (a number is not: Deno
-   *   has no raw file descriptors) or `callback` is not a function.
+   * @throws {TypeError} `sock` is not a socket object (on the Deno-ops
+   *   selector a number is not: Deno has no raw file descriptors) or
+   *   `callback` is not a function.
    */
   override addReader<A extends unknown[]>(
     sock: unknown,
     callback: (...args: A) => void,
     ...args: A
   ): void {
-    checkSocket(sock, "add reader");
+    this.#checkWatchable(sock, "add reader");
     checkCallback(callback, "add reader");
     this.#io.addReader(sock, callback as (...args: unknown[]) => void, args);
   }
@@ -73,7 +123,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object.
    */
   override removeReader(sock: unknown): boolean {
-    checkSocket(sock, "remove reader");
+    this.#checkWatchable(sock, "remove reader");
     return this.#io.removeReader(sock);
   }
 
@@ -88,7 +138,7 @@ export class SelectorEventLoop extends IoEventLoop {
     callback: (...args: A) => void,
     ...args: A
   ): void {
-    checkSocket(sock, "add writer");
+    this.#checkWatchable(sock, "add writer");
     checkCallback(callback, "add writer");
     this.#io.addWriter(sock, callback as (...args: unknown[]) => void, args);
   }
@@ -101,7 +151,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object.
    */
   override removeWriter(sock: unknown): boolean {
-    checkSocket(sock, "remove writer");
+    this.#checkWatchable(sock, "remove writer");
     return this.#io.removeWriter(sock);
   }
 
@@ -114,7 +164,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {RangeError} `nbytes` is not a positive integer.
    */
   override async sockRecv(sock: unknown, nbytes: number): Promise<Uint8Array> {
-    checkSocket(sock, "receive");
+    this.#checkSocket(sock, "receive");
     if (!Number.isInteger(nbytes) || nbytes <= 0) {
       throw new RangeError(
         `Cannot receive as 'nbytes' must be a positive integer: received ${String(nbytes)}`,
@@ -132,7 +182,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object or `buf` is not a `Uint8Array`.
    */
   override async sockRecvInto(sock: unknown, buf: Uint8Array): Promise<number> {
-    checkSocket(sock, "receive");
+    this.#checkSocket(sock, "receive");
     if (!(buf instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot receive as 'buf' must be a Uint8Array: received ${typeof buf}`,
@@ -149,7 +199,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a connected socket object or `data` is not a `Uint8Array`.
    */
   override async sockSendall(sock: unknown, data: Uint8Array): Promise<void> {
-    checkSocket(sock, "send");
+    this.#checkSocket(sock, "send");
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`Cannot send as 'data' must be a Uint8Array: received ${typeof data}`);
     }
@@ -170,7 +220,8 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {NotImplementedError} `sock` is bound (Deno cannot bind a connecting socket).
    */
   override async sockConnect(sock: unknown, address: unknown): Promise<void> {
-    checkSocket(sock, "connect");
+    this.#checkSocket(sock, "connect");
+    // Each kind of socket checks the address itself (a Unix path, IPv6).
     sock._startConnect(address as SocketAddress);
     try {
       await this.#whenWritable(sock);
@@ -183,15 +234,21 @@ export class SelectorEventLoop extends IoEventLoop {
 
   /**
    * Accepts a connection on the listening `sock`: `[conn, [host, port]]`
-   * (`[conn, ""]` on a Unix socket). Equivalent to `loop.sock_accept()`.
+   * (`[conn, ""]` on an unnamed Unix peer; an `FdSocket` gives an
+   * `FdSocket`). Equivalent to `loop.sock_accept()`.
    *
    * @throws {TypeError} `sock` is not a socket object.
    */
-  override async sockAccept(sock: unknown): Promise<[Socket, SocketAddress]> {
-    checkSocket(sock, "accept");
+  override sockAccept(sock: Socket): Promise<[Socket, SocketAddress]>;
+  /** Accepts a connection on the listening descriptor socket `sock`. */
+  override sockAccept(sock: FdSocket): Promise<[FdSocket, SocketAddress]>;
+  /** Accepts a connection on the listening `sock`. */
+  override sockAccept(sock: unknown): Promise<[SelectorSocket, SocketAddress]>;
+  override async sockAccept(sock: unknown): Promise<[SelectorSocket, SocketAddress]> {
+    this.#checkSocket(sock, "accept");
     const now = sock._tryAccept();
     if (now !== null) return now;
-    const fut = this.createFuture<[Socket, SocketAddress]>();
+    const fut = this.createFuture<[SelectorSocket, SocketAddress]>();
     this.addReader(sock, () => {
       let accepted;
       try {
@@ -208,7 +265,54 @@ export class SelectorEventLoop extends IoEventLoop {
     return await this.#removingReaderOnCancel(sock, fut);
   }
 
-  async #recvInto(sock: Socket, buf: Uint8Array): Promise<number> {
+  /**
+   * Wraps the connected `sock` (from `sockAccept`, or `sockConnect`) in a
+   * socket transport with a protocol from `protocolFactory`, once
+   * `connectionMade` ran. Equivalent to `loop.connect_accepted_socket()`.
+   * A Deno-ops `Socket` takes the path both loops share; on the epoll
+   * selector an `FdSocket` gives a transport on the real descriptor:
+   * `dataReceived` gets views of a slab, sends go straight to the kernel,
+   * and the rest waits for `EPOLLOUT`. The transport owns the socket from
+   * then on.
+   *
+   * @throws {TypeError} `sock` is not a connected socket object,
+   *   `protocolFactory` is not a function, or an option is not supported
+   *   (`ssl` lands with TLS over transports).
+   */
+  override async connectAcceptedSocket<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    sock: unknown,
+    options?: ConnectAcceptedSocketOptions,
+  ): Promise<[Transport, P]> {
+    if (!(sock instanceof FdSocket)) {
+      return await super.connectAcceptedSocket(protocolFactory, sock, options);
+    }
+    this.#checkSocket(sock, "connect accepted socket");
+    checkAcceptedSocketArgs(protocolFactory, options);
+    if (sock.state !== "connected") {
+      throw new TypeError(`Cannot connect accepted socket: socket is ${sock.state}`);
+    }
+    const extra = {
+      ...options?.extra,
+      peername: sock.getpeername(),
+      sockname: sock.getsockname(),
+    };
+    const protocol = protocolFactory();
+    const waiter = this.createFuture<void>();
+    const transport = new SelectorSocketTransport(this, this.#io, sock, protocol, {
+      waiter,
+      extra,
+    });
+    try {
+      await waiter;
+    } catch (err) {
+      transport.abort();
+      throw err;
+    }
+    return [transport, protocol];
+  }
+
+  async #recvInto(sock: SelectorSocket, buf: Uint8Array): Promise<number> {
     const now = sock._tryRecvInto(buf);
     if (now !== null) return now;
     const fut = this.createFuture<number>();
@@ -228,7 +332,7 @@ export class SelectorEventLoop extends IoEventLoop {
     return await this.#removingReaderOnCancel(sock, fut);
   }
 
-  async #removingReaderOnCancel<T>(sock: Socket, fut: Future<T>): Promise<T> {
+  async #removingReaderOnCancel<T>(sock: SelectorSocket, fut: Future<T>): Promise<T> {
     try {
       return await fut;
     } finally {
@@ -237,10 +341,13 @@ export class SelectorEventLoop extends IoEventLoop {
     }
   }
 
-  async #whenWritable(sock: Socket): Promise<void> {
+  async #whenWritable(sock: SelectorSocket): Promise<void> {
     if (sock._writable()) return;
     const fut = this.createFuture<void>();
     this.addWriter(sock, () => {
+      // Write readiness of a descriptor only means room in the kernel: the
+      // socket itself says whether its send (or connect) is done.
+      if (!sock._writable()) return;
       this.removeWriter(sock);
       fut.setResult(undefined);
     });
@@ -250,6 +357,56 @@ export class SelectorEventLoop extends IoEventLoop {
       if (!fut.done() || fut.cancelled()) this.removeWriter(sock);
     }
   }
+
+  // addReader and friends also take a descriptor number on the epoll selector.
+  #checkWatchable(sock: unknown, method: string): asserts sock is SelectorSocket | number {
+    if (typeof sock === "number" && this.#selector instanceof EpollSelector) return;
+    this.#checkSocket(sock, method);
+  }
+
+  #checkSocket(sock: unknown, method: string): asserts sock is SelectorSocket {
+    if (!(sock instanceof FdSocket)) {
+      checkSocket(sock, method);
+      return;
+    }
+    if (!(this.#selector instanceof EpollSelector)) {
+      throw new TypeError(
+        `Cannot ${method} as an FdSocket needs the epoll selector: this loop uses ${this.#selector.constructor.name}`,
+      );
+    }
+  }
+}
+
+// The selector for `choice`, and the debug-mode line saying which and why.
+function chooseSelector(choice: SelectorChoice): [Selector<SelectorSocket | number>, string] {
+  if (typeof choice === "object" && choice !== null) {
+    return [choice, `uses the selector it was given (${choice.constructor.name})`];
+  }
+  if (choice !== "auto" && choice !== "epoll" && choice !== "deno") {
+    throw new TypeError(
+      `Cannot create event loop as 'selector' must be "auto", "epoll", "deno" or a selector: received ${
+        String(choice)
+      }`,
+    );
+  }
+  const deno = (why: string): [Selector<SelectorSocket | number>, string] => [
+    new DenoSelector() as Selector<SelectorSocket | number>,
+    `uses the Deno-ops selector: ${why}`,
+  ];
+  if (choice === "deno") return deno("the 'selector' option asked for it");
+  const reason = ffiUnavailableReason();
+  if (reason !== null) {
+    if (choice === "auto") return deno(`the epoll selector cannot run (${reason})`);
+    throw new Deno.errors.NotSupported(
+      `Cannot create event loop with the epoll selector: ${reason}`,
+    );
+  }
+  return [
+    new EpollSelector(),
+    choice === "auto"
+      ? `uses the epoll selector: FFI is granted on ${Deno.build.os}/${Deno.build.arch}`
+      : "uses the epoll selector: the 'selector' option asked for it",
+  ];
 }
 
 function checkCallback(callback: unknown, method: string): void {

@@ -51,10 +51,14 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
   #loop: AbstractEventLoop | null = null;
   #scheduled = false;
 
+  /** The selector's parking host turn, when it offers one (see `IoDriver.parkingTurn`). */
+  readonly parkingTurn?: () => Promise<void>;
+
   /** Wraps `selector`; the loop calls {@linkcode SelectorIoDriver.attach} once it exists. */
   constructor(selector: Selector<S>) {
     this.#selector = selector;
     selector.setWakeup(this.#onWake);
+    if (selector.parkingTurn !== undefined) this.parkingTurn = () => selector.parkingTurn!();
   }
 
   /** The selector this driver dispatches. */

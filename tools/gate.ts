@@ -7,7 +7,8 @@
  * 1. `deno fmt --check`, `deno lint`, `deno check .`
  * 2. `deno test --doc --junit-path=…`, once per permission group of `TEST_GROUPS`, each also
  *    running the doc tests of its library folders (`docs`): the I/O layers' with the I/O
- *    permissions, every other module's with none
+ *    permissions, every other module's with none; the I/O suites run twice, with `-A` (the
+ *    selector loop on epoll through FFI) and without `--allow-ffi` (on Deno's own I/O)
  * 3. `deno doc --lint` on every entry point of `deno.json` `"exports"`
  * 4. `deno publish --dry-run --allow-dirty`
  * 5. the layering check, `tools/check_layers.ts`
@@ -62,6 +63,25 @@ const TEST_GROUPS: TestGroup[] = [
     folders: ["tests/transports", "tests/streams", "tests/subprocess", "tests/examples"],
     // Their examples talk to loopback servers.
     docs: ["transports", "streams", "subprocess"],
+  },
+  {
+    // The same suites again without --allow-ffi: SelectorEventLoop then runs
+    // on the Deno-ops selector (with -A it picks the epoll selector), and
+    // nothing may need FFI. The epoll tests are ignored here.
+    name: "test (I/O without FFI)",
+    flags: [
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-env",
+      "--allow-sys",
+      "--unstable-net",
+      "--v8-flags=--expose-gc",
+    ],
+    folders: ["tests/transports", "tests/streams", "tests/subprocess", "tests/examples"],
+    // The doc tests ran once already, in the group above.
+    docs: [],
   },
 ];
 

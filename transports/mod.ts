@@ -79,3 +79,11 @@ export {
   type SocketState,
 } from "./socket.ts";
 export * from "./socket_constants.ts";
+export { type EpollSelectable, EpollSelector } from "./epoll_selector.ts";
+export {
+  createFdSocket,
+  type CreateFdSocketOptions,
+  FdSocket,
+  type SockAddr,
+} from "./fd_socket.ts";
+export { ffiUnavailableReason } from "./ffi.ts";

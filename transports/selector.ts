@@ -4,8 +4,8 @@
  * own (completion-based) I/O.
  *
  * The loop and its I/O operations talk to the interface only, so another
- * selector (an epoll selector over FFI, issue 7) can replace `DenoSelector`
- * without touching them. What differs from Python: `select()` never blocks
+ * selector (`EpollSelector`, over FFI, in `epoll_selector.ts`) can replace
+ * `DenoSelector` without touching them. What differs from Python: `select()` never blocks
  * (JavaScript cannot), so a selector tells the loop that something may have
  * become ready through the wake-up function set with `setWakeup`; the loop
  * then schedules a `select(0)` with `callSoon`, which also wakes a sleeping
@@ -106,6 +106,11 @@ export interface Selector<S = unknown> {
   setWakeup(wakeup: (() => void) | null): void;
   /** The number of registrations whose I/O is under way (the loop yields to the host more then). */
   readonly inFlight: number;
+  /**
+   * A host turn in which the host parks and so polls its own I/O (see
+   * `IoDriver.parkingTurn`); offered by a selector that polls I/O itself.
+   */
+  parkingTurn?(): Promise<void>;
   /** Drops every registration. */
   close(): void;
 }

@@ -39,6 +39,7 @@ import type { BaseProtocol } from "./base_protocol.ts";
 import { BufferedProtocol } from "./buffered_protocol.ts";
 import type { Protocol } from "./protocol.ts";
 import type { ProactorIo } from "./proactor_io.ts";
+import { FdSocket } from "./fd_socket.ts";
 import { type Socket, socketForConn, SocketStreamConn } from "./socket.ts";
 import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
 import { watchUnclosed } from "./_unclosed.ts";
@@ -86,7 +87,7 @@ export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): Mak
 export class SelectorSocketTransport implements Transport {
   readonly #loop: AbstractEventLoop;
   readonly #io: ProactorIo;
-  readonly #sock: Socket;
+  readonly #sock: Socket | FdSocket;
   #protocol: BaseProtocol;
   #buffered: boolean;
   readonly #server: ServerLink | undefined;
@@ -107,11 +108,14 @@ export class SelectorSocketTransport implements Transport {
   #lostCalled = false;
   #sockClosed = false;
 
-  /** Wraps the connected `sock` and schedules `connectionMade`, then reading. */
+  /**
+   * Wraps the connected `sock` (a Deno-ops `Socket`, or an `FdSocket` on the
+   * epoll selector) and schedules `connectionMade`, then reading.
+   */
   constructor(
     loop: AbstractEventLoop,
     io: ProactorIo,
-    sock: Socket,
+    sock: Socket | FdSocket,
     protocol: BaseProtocol,
     options?: SelectorSocketTransportOptions,
   ) {
@@ -222,12 +226,16 @@ export class SelectorSocketTransport implements Transport {
       return;
     }
     if (data.length === 0) return;
-    const copy = this.#copies.copy(data);
-    this.#bufferSize += copy.length;
     const queue = this.#queue;
-    if (this.#inFlight === 0 && queue.length === 0) {
+    const idle = this.#inFlight === 0 && queue.length === 0;
+    // A descriptor sends at once and copies only what the kernel did not take.
+    const copy = idle && this.#sock instanceof FdSocket ? data : this.#copies.copy(data);
+    this.#bufferSize += copy.length;
+    if (idle) {
       if (!this.#send(copy)) return;
-      this.#loop.addWriter(this.#sock, this.#writeReady);
+      // All sent (a descriptor): done now, without a writer round.
+      if (this.#sock._writable()) this.#writeReady();
+      else this.#loop.addWriter(this.#sock, this.#writeReady);
     } else {
       const last = queue.length - 1;
       const joined = last >= 0 ? WriteBuffer.join(queue[last], copy) : null;
@@ -376,6 +384,8 @@ export class SelectorSocketTransport implements Transport {
   // The socket is writable: the send in flight drained (or failed).
   #writeReady = (): void => {
     if (this.#connLost > 0 && this.#inFlight === 0) return; // aborted meanwhile
+    // A descriptor is writable when the kernel has room, which may be before its send drained.
+    if (!this.#sock._writable()) return;
     try {
       this.#sock._throwWriteError();
     } catch (err) {

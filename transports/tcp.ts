@@ -286,6 +286,20 @@ export async function createTcpServer(
 }
 
 /**
+ * Checks what `connectAcceptedSocket` takes beside the socket (each loop checks the socket).
+ *
+ * @throws {TypeError} `protocolFactory` is not a function, or an option is not supported
+ *   (`ssl` lands with TLS over transports).
+ */
+export function checkAcceptedSocketArgs(
+  protocolFactory: unknown,
+  options: ConnectAcceptedSocketOptions | undefined,
+): void {
+  checkFactory(protocolFactory, "connectAcceptedSocket");
+  checkOptions(options, KNOWN_ACCEPTED_OPTIONS, "connectAcceptedSocket");
+}
+
+/**
  * Wraps an accepted (or otherwise connected) socket object in a transport
  * with a new protocol: the loops' `connectAcceptedSocket()`. The transport
  * takes the socket over; what the socket buffered already is delivered
@@ -332,8 +346,7 @@ export async function connectAcceptedSocket<P extends BaseProtocol>(
   sock: unknown,
   options?: ConnectAcceptedSocketOptions,
 ): Promise<[Transport, P]> {
-  checkFactory(protocolFactory, "connectAcceptedSocket");
-  checkOptions(options, KNOWN_ACCEPTED_OPTIONS, "connectAcceptedSocket");
+  checkAcceptedSocketArgs(protocolFactory, options);
   checkSock(sock, "connectAcceptedSocket", false);
   return await wrapSocket(
     loop,

@@ -841,6 +841,8 @@ for (const [name, make] of LOOPS) {
     "removeWriter",
     "sendfile",
     "sockSendfile",
+    // tests/transports/epoll_transport_test.ts.
+    "connectAcceptedSocket",
     // Name resolution, Unix sockets and pipes (tests/transports/{resolution,unix,pipes}_test.ts).
     "getaddrinfo",
     "getnameinfo",

@@ -1,0 +1,37 @@
+/**
+ * Shared helpers of the epoll selector tests: whether FFI is granted (the
+ * tests are ignored without it), a runner on a loop with the epoll
+ * selector, and the count of open descriptors (Deno's resource sanitizer
+ * does not see descriptors made through FFI).
+ *
+ * @module
+ */
+import { SelectorEventLoop } from "../../loop/mod.ts";
+import { libc } from "../../transports/_libc.ts";
+import { EpollSelector } from "../../transports/epoll_selector.ts";
+import { ffiUnavailableReason } from "../../transports/ffi.ts";
+
+/** Whether the epoll selector can run here (FFI granted, Linux x86_64/aarch64). */
+export const FFI: boolean = ffiUnavailableReason() === null;
+
+// libc stays open for the life of the process: open it outside any test, or
+// the resource sanitizer blames the test that happened to open it.
+if (FFI) libc();
+
+/** Runs `main` on a fresh loop with the epoll selector, then closes it and waits for the selector. */
+export async function onEpoll<T>(main: (loop: SelectorEventLoop) => Promise<T>): Promise<T> {
+  const loop = new SelectorEventLoop({ selector: "epoll" });
+  try {
+    return await loop.runUntilComplete(() => main(loop));
+  } finally {
+    loop.close();
+    if (loop.selector instanceof EpollSelector) await loop.selector.closed;
+  }
+}
+
+/** The number of open descriptors of this process. */
+export function openFds(): number {
+  let n = 0;
+  for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
+  return n;
+}

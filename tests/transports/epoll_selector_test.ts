@@ -1,0 +1,199 @@
+/**
+ * `EpollSelector` on its own: readiness of real descriptors, the parked
+ * wait and its wake-ups, generation numbers against descriptor reuse, and
+ * the Deno-ops sockets it delegates.
+ */
+import assert from "node:assert/strict";
+import {
+  createFdSocket,
+  createSocket,
+  EpollSelector,
+  EVENT_READ,
+  EVENT_WRITE,
+  type FdSocket,
+} from "../../transports/mod.ts";
+import { FFI } from "./_epoll.ts";
+
+// A selector whose wake-ups resolve `woken()` promises.
+function selectorWithWakeups(): { selector: EpollSelector; woken(): Promise<void> } {
+  const selector = new EpollSelector();
+  let next = Promise.withResolvers<void>();
+  selector.setWakeup(() => next.resolve());
+  return {
+    selector,
+    woken: async () => {
+      await next.promise;
+      next = Promise.withResolvers<void>();
+    },
+  };
+}
+
+function listening(): FdSocket {
+  const sock = createFdSocket();
+  sock.bind(["127.0.0.1", 0]);
+  sock.listen();
+  return sock;
+}
+
+// A client whose non-blocking connect to `server` is under way.
+function connectTo(server: FdSocket): FdSocket {
+  const client = createFdSocket();
+  client._startConnect(server.getsockname());
+  return client;
+}
+
+Deno.test({
+  name:
+    "EpollSelector.select() parks when nothing is ready and wakes the loop when a descriptor becomes ready",
+  ignore: !FFI,
+  async fn() {
+    const { selector, woken } = selectorWithWakeups();
+    const server = listening();
+    selector.register(server, EVENT_READ, "server");
+    await woken(); // registering asks for a select()
+    assert.deepEqual(selector.select(0), []);
+    assert.equal(selector.parked, true);
+    const client = connectTo(server);
+    await woken();
+    const ready = selector.select(0);
+    assert.equal(ready.length, 1);
+    assert.equal(ready[0][0].data, "server");
+    assert.equal(ready[0][1], EVENT_READ);
+    assert.equal(selector.parked, false, "the parked wait returned");
+    const [conn] = server._tryAccept()!;
+    selector.unregister(server);
+    selector.close();
+    await selector.closed;
+    for (const s of [conn, client, server]) s.close();
+  },
+});
+
+Deno.test({
+  name: "EpollSelector.select() is level-triggered and reports only the events asked for",
+  ignore: !FFI,
+  async fn() {
+    const selector = new EpollSelector();
+    const server = listening();
+    const client = connectTo(server);
+    const [conn] = server._tryAccept() ?? [null];
+    assert.ok(conn !== null);
+    selector.register(conn, EVENT_WRITE);
+    assert.deepEqual(selector.select(0).map(([, e]) => e), [EVENT_WRITE]);
+    assert.deepEqual(selector.select(0).map(([, e]) => e), [EVENT_WRITE], "still writable");
+    selector.modify(conn, EVENT_READ);
+    assert.deepEqual(selector.select(0), [], "nothing to read yet");
+    while (!client._writable()) await new Promise((r) => setImmediate(r));
+    client._startSend(new Uint8Array([1, 2, 3]));
+    assert.deepEqual(selector.select(0).map(([, e]) => e), [EVENT_READ]);
+    assert.deepEqual(selector.select(0).map(([, e]) => e), [EVENT_READ], "unread data stays ready");
+    assert.equal(conn._tryRecvInto(new Uint8Array(8)), 3);
+    assert.deepEqual(selector.select(0), []);
+    selector.close();
+    await selector.closed;
+    for (const s of [conn, client, server]) s.close();
+  },
+});
+
+Deno.test({
+  name: "EpollSelector gives a reused descriptor number no stale event or unregistration",
+  ignore: !FFI,
+  async fn() {
+    const selector = new EpollSelector();
+    const server = listening();
+    const stale = createFdSocket();
+    const fd = stale.fileno();
+    selector.register(stale, EVENT_WRITE, "stale");
+    // Closed without unregistering: the kernel drops it from the set, and
+    // the next socket gets the same number.
+    stale.close();
+    const client = connectTo(server);
+    assert.equal(client.fileno(), fd, "the descriptor number was reused");
+    selector.register(client, EVENT_WRITE, "fresh");
+    const datas = () => selector.select(0).map(([key]) => key.data);
+    // Connected at once over loopback, or soon: wait for writability without sleeping.
+    while (datas().length === 0) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(datas(), ["fresh"], "the stale key gets nothing");
+    selector.unregister(stale);
+    assert.deepEqual(datas(), ["fresh"], "unregistering the stale key left the new one");
+    const [conn] = server._tryAccept()!;
+    selector.close();
+    await selector.closed;
+    for (const s of [conn, client, server]) s.close();
+  },
+});
+
+Deno.test({
+  name: "EpollSelector releases its parked wait when the last descriptor leaves and on close()",
+  ignore: !FFI,
+  async fn() {
+    const selector = new EpollSelector();
+    const server = listening();
+    selector.register(server, EVENT_READ);
+    selector.select(0);
+    assert.equal(selector.parked, true);
+    let woken = 0;
+    selector.setWakeup(() => woken++);
+    selector.unregister(server);
+    while (selector.parked) await new Promise((r) => setImmediate(r));
+    assert.equal(woken, 1, "the released wait wakes the loop once");
+    selector.register(server, EVENT_READ);
+    selector.select(0);
+    selector.select(0); // the eventfd's count is consumed, a wait parks again
+    assert.equal(selector.parked, true);
+    selector.close();
+    await selector.closed;
+    assert.equal(selector.parked, false);
+    server.close();
+  },
+});
+
+Deno.test({
+  name: "EpollSelector merges the Deno-ops sockets' events into the same select()",
+  ignore: !FFI,
+  async fn() {
+    const selector = new EpollSelector();
+    const deno = createSocket();
+    deno.bind(["127.0.0.1", 0]);
+    deno.listen();
+    const fd = listening();
+    selector.register(deno, EVENT_READ, "deno");
+    selector.register(fd, EVENT_READ, "fd");
+    assert.deepEqual(selector.select(0), []);
+    const [host, port] = deno.getsockname() as [string, number];
+    const conn1 = await Deno.connect({ hostname: host, port });
+    const client = connectTo(fd);
+    const seen = new Set<unknown>();
+    while (seen.size < 2) {
+      for (const [key] of selector.select(0)) seen.add(key.data);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual([...seen].sort(), ["deno", "fd"]);
+    assert.equal(selector.getKey(deno).data, "deno");
+    assert.equal(selector.getMap().size, 2);
+    const [accepted] = deno._tryAccept()!;
+    const [conn2] = fd._tryAccept()!;
+    selector.close();
+    await selector.closed;
+    for (const s of [accepted, deno, conn2, client, fd]) s.close();
+    conn1.close();
+  },
+});
+
+Deno.test({
+  name: "EpollSelector.register() rejects closed sockets, bad masks and double registration",
+  ignore: !FFI,
+  async fn() {
+    const selector = new EpollSelector();
+    const sock = createFdSocket();
+    assert.throws(() => selector.register(sock, 0), TypeError);
+    assert.throws(() => selector.register(sock, 4), TypeError);
+    selector.register(sock, EVENT_READ);
+    assert.throws(() => selector.register(sock, EVENT_READ), /already registered/);
+    assert.throws(() => selector.getKey(createSocket()), /not registered/);
+    selector.unregister(sock);
+    sock.close();
+    assert.throws(() => selector.register(sock, EVENT_READ), /closed/);
+    selector.close();
+    await selector.closed;
+  },
+});

@@ -1,0 +1,419 @@
+/**
+ * {@linkcode EpollSelector}: the selector of `SelectorEventLoop` over Linux
+ * epoll, through Deno FFI (`--allow-ffi`, Linux on x86_64 or aarch64).
+ *
+ * It takes two kinds of socket objects behind one {@linkcode Selector}:
+ * - {@linkcode FdSocket}s (real descriptors) go into an epoll set,
+ *   level-triggered, as Python's `selectors.EpollSelector`;
+ * - the Deno-ops {@linkcode Socket}s (which the loop's TCP and Unix
+ *   transports still use) go to an inner {@linkcode DenoSelector}, whose
+ *   events are merged into the same `select()` batch.
+ *
+ * ## How it waits
+ *
+ * `select()` never blocks: it runs a fast, synchronous `epoll_wait(0)`
+ * (~130 ns) and returns what is ready. When a `select()` finds nothing at
+ * all, the loop is about to go idle, so the selector *parks*: it starts one
+ * `nonblocking: true` `epoll_wait(-1)` (run by Deno on another thread; at
+ * most one at a time) and, when it returns, calls the loop's wake-up, whose
+ * next `select(0)` reads the real events. The parked call's own result is
+ * only a signal: its buffer is never decoded, so a batch can never be stale.
+ * Timers need no timeout on the parked wait: the base loop sleeps on its own
+ * clock, and a parked wait that outlives the sleep is simply reused. While
+ * the loop is busy, events are picked up by the fast call of each
+ * dispatch, with no host round trip at all.
+ *
+ * An `eventfd` in the set ends a parked wait: on `close()` (so that no FFI
+ * call outlives the selector: `closed` resolves once it returned and the
+ * descriptors are closed), and when the last descriptor is unregistered (a
+ * parked wait keeps the process alive).
+ *
+ * Each registration carries a generation number beside its descriptor in
+ * the event's `data`: an event whose generation is not the registration's
+ * current one (a descriptor closed and reused) is dropped.
+ *
+ * @module
+ */
+import {
+  EAGAIN,
+  EBADF,
+  EINTR,
+  ENOENT,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
+  EPOLLIN,
+  EPOLLOUT,
+  type Libc,
+  libc,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  osError,
+} from "./_libc.ts";
+import { FdSocket } from "./fd_socket.ts";
+import {
+  DenoSelector,
+  EVENT_READ,
+  EVENT_WRITE,
+  type Selector,
+  type SelectorKey,
+} from "./selector.ts";
+import type { Socket } from "./socket.ts";
+
+/**
+ * What an {@linkcode EpollSelector} registers: a descriptor socket, a bare
+ * descriptor number (Python's `add_reader(fd)`), or a Deno-ops socket.
+ */
+export type EpollSelectable = FdSocket | number | Socket;
+
+// Events read per fast epoll_wait (more stay ready for the next select).
+const MAX_EVENTS = 256;
+// The generation of the eventfd's own registration.
+const WAKE_GENERATION = 0xffffffff;
+
+interface Entry {
+  readonly fd: number;
+  readonly generation: number;
+  key: SelectorKey<EpollSelectable>;
+}
+
+function checkEvents(events: number, method: string): void {
+  if (!Number.isInteger(events) || events < 1 || events > (EVENT_READ | EVENT_WRITE)) {
+    throw new TypeError(
+      `Cannot ${method} as 'events' must be a mask of EVENT_READ | EVENT_WRITE: received ${
+        String(events)
+      }`,
+    );
+  }
+}
+
+function epollMask(events: number): number {
+  return ((events & EVENT_READ) ? EPOLLIN : 0) | ((events & EVENT_WRITE) ? EPOLLOUT : 0);
+}
+
+/**
+ * The epoll selector (see the module docs). Needs `--allow-ffi` on Linux;
+ * libc and the epoll set are opened at the first {@linkcode FdSocket}
+ * registration, so a loop that never registers one makes no FFI call.
+ *
+ * @example
+ * ```ts ignore
+ * // deno run --allow-ffi example.ts
+ * import { createFdSocket, EpollSelector, EVENT_READ } from "@aio/asyncio/transports";
+ *
+ * const selector = new EpollSelector();
+ * const sock = createFdSocket();
+ * sock.bind(["127.0.0.1", 0]);
+ * sock.listen();
+ * selector.register(sock, EVENT_READ);
+ * console.log(selector.select(0)); // [] until a client connects
+ * selector.close();
+ * await selector.closed;
+ * sock.close();
+ * ```
+ */
+export class EpollSelector implements Selector<EpollSelectable> {
+  readonly #keys = new Map<EpollSelectable, SelectorKey<EpollSelectable>>();
+  readonly #deno = new DenoSelector();
+  readonly #entries = new Map<FdSocket | number, Entry>();
+  readonly #byFd = new Map<number, Entry>();
+  #lib: Libc | null = null;
+  #epfd = -1;
+  #eventfd = -1;
+  #generation = 0;
+  #events: Uint8Array = new Uint8Array(0);
+  readonly #word = new Uint8Array(8);
+  // The parked wait and its buffer, kept until it settles (another thread writes it).
+  #parked: Promise<number> | null = null;
+  #parkBuf: Uint8Array = new Uint8Array(0);
+  #wakeup: (() => void) | null = null;
+  #wakePending = false;
+  #closed = false;
+  readonly #whenClosed = Promise.withResolvers<void>();
+
+  /** Creates the selector; nothing is opened until an `FdSocket` registers. */
+  constructor() {
+    this.#deno.setWakeup(() => this.#wake());
+  }
+
+  /**
+   * Resolves once the selector is closed and no epoll call is left in
+   * flight (a parked wait returned, the descriptors are closed).
+   */
+  get closed(): Promise<void> {
+    return this.#whenClosed.promise;
+  }
+
+  /** Whether an `epoll_wait` is parked (for tests and diagnostics). */
+  get parked(): boolean {
+    return this.#parked !== null;
+  }
+
+  /** Registrations whose I/O may complete: the descriptors, and the Deno sockets' reads. */
+  get inFlight(): number {
+    return this.#entries.size + this.#deno.inFlight;
+  }
+
+  /**
+   * A host turn in which Deno's event loop parks, so it polls its own I/O:
+   * awaits a trivial call (`sched_yield`) that Deno runs on another thread
+   * (~4 µs). While the epoll loop is busy it never idles, and Deno would
+   * otherwise poll its sockets only every 61 host turns.
+   */
+  async parkingTurn(): Promise<void> {
+    if (this.#lib === null) await new Promise<void>((resolve) => setImmediate(resolve));
+    else await this.#lib.fn.sched_yield_park();
+  }
+
+  /**
+   * Registers `fileobj` for `events`.
+   *
+   * @throws {TypeError} `fileobj` is neither an open `FdSocket`, a
+   *   descriptor number nor a `Socket`, `events` is invalid, or it is
+   *   already registered.
+   * @throws {Error} The kernel refused it (`EBADF`, `EEXIST` when the same
+   *   descriptor is registered as a socket and as a number, ...).
+   */
+  register(
+    fileobj: EpollSelectable,
+    events: number,
+    data: unknown = null,
+  ): SelectorKey<EpollSelectable> {
+    checkEvents(events, "register socket");
+    if (this.#keys.has(fileobj)) {
+      throw new TypeError("Cannot register socket: socket is already registered");
+    }
+    const key: SelectorKey<EpollSelectable> = { fileobj, events, data };
+    if (fileobj instanceof FdSocket || typeof fileobj === "number") {
+      this.#registerFd(fileobj, key);
+    } else {
+      this.#deno.register(fileobj, events, data);
+    }
+    this.#keys.set(fileobj, key);
+    return key;
+  }
+
+  /** Changes the events and data of `fileobj`'s registration. */
+  modify(
+    fileobj: EpollSelectable,
+    events: number,
+    data: unknown = null,
+  ): SelectorKey<EpollSelectable> {
+    checkEvents(events, "modify socket");
+    const old = this.getKey(fileobj);
+    if (old.events === events && old.data === data) return old;
+    const key: SelectorKey<EpollSelectable> = { fileobj, events, data };
+    if (fileobj instanceof FdSocket || typeof fileobj === "number") {
+      const entry = this.#entries.get(fileobj)!;
+      if (old.events !== events && this.#byFd.get(entry.fd) === entry) {
+        this.#ctl(EPOLL_CTL_MOD, entry.fd, epollMask(events), entry.generation);
+      }
+      entry.key = key;
+      if (old.events !== events) this.#wake();
+    } else {
+      this.#deno.modify(fileobj, events, data);
+    }
+    this.#keys.set(fileobj, key);
+    return key;
+  }
+
+  /** Removes `fileobj`'s registration. */
+  unregister(fileobj: EpollSelectable): SelectorKey<EpollSelectable> {
+    const key = this.getKey(fileobj);
+    this.#keys.delete(fileobj);
+    if (fileobj instanceof FdSocket || typeof fileobj === "number") {
+      const entry = this.#entries.get(fileobj)!;
+      this.#entries.delete(fileobj);
+      // A descriptor closed before unregistering left the set by itself, and
+      // its number may now belong to another registration: leave that one.
+      if (this.#byFd.get(entry.fd) === entry) {
+        this.#byFd.delete(entry.fd);
+        if (typeof fileobj === "number") this.#ctl(EPOLL_CTL_DEL, entry.fd, 0, 0, true);
+        else if (fileobj.fileno() === entry.fd) this.#ctl(EPOLL_CTL_DEL, entry.fd, 0, 0);
+      }
+      // Nothing left to wait for: release a parked wait (it keeps the process alive).
+      if (this.#entries.size === 0 && this.#parked !== null) this.#signal();
+    } else {
+      this.#deno.unregister(fileobj);
+    }
+    return key;
+  }
+
+  /**
+   * The keys ready now, descriptors first; never blocks. Parks a wait for
+   * the descriptors when nothing at all is ready.
+   */
+  select(_timeout?: number | null): Array<[SelectorKey<EpollSelectable>, number]> {
+    this.#wakePending = false;
+    const ready: Array<[SelectorKey<EpollSelectable>, number]> = [];
+    if (this.#epfd >= 0) this.#poll(ready);
+    for (const [inner, events] of this.#deno.select(0)) {
+      ready.push([this.#keys.get(inner.fileobj)!, events]);
+    }
+    if (ready.length === 0 && this.#entries.size > 0) this.#park();
+    return ready;
+  }
+
+  /**
+   * The registration of `fileobj`.
+   *
+   * @throws {TypeError} `fileobj` is not registered.
+   */
+  getKey(fileobj: EpollSelectable): SelectorKey<EpollSelectable> {
+    const key = this.#keys.get(fileobj);
+    if (key === undefined) {
+      throw new TypeError("Cannot find socket's key: the socket is not registered");
+    }
+    return key;
+  }
+
+  /** Every registration. */
+  getMap(): ReadonlyMap<EpollSelectable, SelectorKey<EpollSelectable>> {
+    return this.#keys;
+  }
+
+  /** Sets the wake-up function. */
+  setWakeup(wakeup: (() => void) | null): void {
+    this.#wakeup = wakeup;
+  }
+
+  /**
+   * Drops every registration (the sockets stay open) and closes the epoll
+   * set and the eventfd, after waking a parked wait; `closed` resolves then.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wakeup = null;
+    this.#deno.close();
+    this.#keys.clear();
+    this.#entries.clear();
+    this.#byFd.clear();
+    if (this.#parked !== null) this.#signal();
+    else this.#release();
+  }
+
+  #registerFd(sock: FdSocket | number, key: SelectorKey<EpollSelectable>): void {
+    if (typeof sock === "number" && (!Number.isInteger(sock) || sock < 0)) {
+      throw new TypeError(
+        `Cannot register descriptor as it must be a non-negative integer: received ${sock}`,
+      );
+    }
+    const fd = typeof sock === "number" ? sock : sock.fileno();
+    if (fd < 0) throw new TypeError("Cannot register socket: socket is closed");
+    this.#open();
+    this.#generation = (this.#generation + 1) % WAKE_GENERATION;
+    const entry: Entry = { fd, generation: this.#generation, key };
+    // A stale entry with this number (its socket was closed without
+    // unregistering, which took it out of the kernel's set) is replaced.
+    this.#ctl(EPOLL_CTL_ADD, fd, epollMask(key.events), entry.generation);
+    this.#entries.set(sock, entry);
+    this.#byFd.set(fd, entry);
+    this.#wake();
+  }
+
+  #open(): void {
+    if (this.#epfd >= 0) return;
+    const lib = libc();
+    this.#lib = lib;
+    const epfd = lib.fn.epoll_create1(O_CLOEXEC);
+    if (epfd < 0) throw osError(lib.errno(), "create epoll set");
+    const efd = lib.fn.eventfd(0, O_CLOEXEC | O_NONBLOCK);
+    if (efd < 0) {
+      const err = osError(lib.errno(), "create eventfd");
+      lib.fn.close(epfd);
+      throw err;
+    }
+    this.#epfd = epfd;
+    this.#eventfd = efd;
+    this.#events = new Uint8Array(MAX_EVENTS * lib.epoll.size);
+    this.#parkBuf = new Uint8Array(lib.epoll.size);
+    this.#ctl(EPOLL_CTL_ADD, efd, EPOLLIN, WAKE_GENERATION);
+  }
+
+  // `closedOk`: a bare descriptor may have been closed by its owner already.
+  #ctl(op: number, fd: number, mask: number, generation: number, closedOk = false): void {
+    const lib = this.#lib!;
+    const ev = new Uint8Array(lib.epoll.size);
+    const view = new DataView(ev.buffer);
+    view.setUint32(0, mask, true);
+    view.setUint32(lib.epoll.dataOffset, fd, true);
+    view.setUint32(lib.epoll.dataOffset + 4, generation, true);
+    if (lib.fn.epoll_ctl(this.#epfd, op, fd, ev) < 0) {
+      if (closedOk && (lib.errno() === EBADF || lib.errno() === ENOENT)) return;
+      throw osError(lib.errno(), op === EPOLL_CTL_DEL ? "unregister socket" : "register socket");
+    }
+  }
+
+  #poll(ready: Array<[SelectorKey<EpollSelectable>, number]>): void {
+    const lib = this.#lib!;
+    const buf = this.#events;
+    let n: number;
+    do n = lib.fn.epoll_wait(this.#epfd, buf, MAX_EVENTS, 0); while (
+      n < 0 && lib.errno() === EINTR
+    );
+    if (n < 0) throw osError(lib.errno(), "wait for events");
+    if (n === 0) return;
+    const view = new DataView(buf.buffer);
+    const { size, dataOffset } = lib.epoll;
+    for (let i = 0; i < n; i++) {
+      const base = i * size;
+      const mask = view.getUint32(base, true);
+      const fd = view.getUint32(base + dataOffset, true);
+      const generation = view.getUint32(base + dataOffset + 4, true);
+      if (generation === WAKE_GENERATION) {
+        this.#drainEventfd();
+        continue;
+      }
+      const entry = this.#byFd.get(fd);
+      if (entry === undefined || entry.generation !== generation) continue;
+      // Errors and hang-ups wake both directions, as Python's EpollSelector.
+      let events = 0;
+      if (mask & ~EPOLLOUT) events |= EVENT_READ;
+      if (mask & ~EPOLLIN) events |= EVENT_WRITE;
+      events &= entry.key.events;
+      if (events !== 0) ready.push([entry.key, events]);
+    }
+  }
+
+  #park(): void {
+    if (this.#parked !== null) return;
+    const parked = this.#lib!.fn.epoll_wait_park(this.#epfd, this.#parkBuf, 1, -1);
+    this.#parked = parked;
+    // -1 (EINTR, on another thread whose errno is not ours) is a wake-up like any other.
+    parked.then(() => {
+      this.#parked = null;
+      if (this.#closed) this.#release();
+      else this.#wake();
+    });
+  }
+
+  // Makes the eventfd readable: a parked wait returns.
+  #signal(): void {
+    const word = this.#word;
+    new DataView(word.buffer).setBigUint64(0, 1n, true);
+    this.#lib!.fn.write(this.#eventfd, word, 8n);
+  }
+
+  #drainEventfd(): void {
+    const lib = this.#lib!;
+    if (lib.fn.read(this.#eventfd, this.#word, 8n) < 0 && lib.errno() !== EAGAIN) {
+      throw osError(lib.errno(), "read eventfd");
+    }
+  }
+
+  #release(): void {
+    if (this.#epfd >= 0) {
+      this.#lib!.fn.close(this.#eventfd);
+      this.#lib!.fn.close(this.#epfd);
+      this.#epfd = this.#eventfd = -1;
+    }
+    this.#whenClosed.resolve();
+  }
+
+  #wake(): void {
+    if (this.#wakePending || this.#wakeup === null) return;
+    this.#wakePending = true;
+    this.#wakeup();
+  }
+}
