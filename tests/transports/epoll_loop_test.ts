@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import {
   CancelledError,
+  DefaultEventLoopPolicy,
   getRunningLoop,
+  ProactorEventLoop,
   run,
   SelectorEventLoop,
   setLogger,
@@ -332,6 +334,28 @@ Deno.test({
         err instanceof Deno.errors.NotSupported &&
         /epoll selector: FFI is not granted/.test(err.message),
     );
+  },
+});
+
+Deno.test({
+  name: "DefaultEventLoopPolicy makes a SelectorEventLoop on epoll when FFI is granted",
+  ignore: !FFI,
+  async fn() {
+    const loop = new DefaultEventLoopPolicy().newEventLoop();
+    assert.ok(loop instanceof SelectorEventLoop);
+    assert.ok(loop.selector instanceof EpollSelector);
+    loop.close();
+    await loop.selector.closed;
+  },
+});
+
+Deno.test({
+  name: "DefaultEventLoopPolicy makes a ProactorEventLoop without FFI",
+  permissions: { ffi: false },
+  fn() {
+    const loop = new DefaultEventLoopPolicy().newEventLoop();
+    assert.ok(loop instanceof ProactorEventLoop);
+    loop.close();
   },
 });
 
