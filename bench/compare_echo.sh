@@ -49,12 +49,13 @@ else
 fi
 servers+=("asyncio_$API|$PY $SHARED/peers/asyncio_$API.py @PORT@"
   "${ours_name}_selector|$DENO run -A $ours @PORT@ selector"
-  "${ours_name}_proactor|$DENO run -A $ours @PORT@ proactor")
+  "${ours_name}_proactor|$DENO run -A $ours @PORT@ proactor"
+  # The epoll selector over FFI (real descriptors).
+  "${ours_name}_epoll|$DENO run -A $ours @PORT@ epoll")
 if [[ $API == protocol ]]; then
-  # The epoll selector over FFI (real descriptors), and the same echo as a BufferedProtocol
-  # (reads into one reused buffer: no allocation per read) on the proactor and epoll loops.
-  servers+=("${ours_name}_epoll|$DENO run -A $ours @PORT@ epoll"
-    "aio_buffered_proactor|$DENO run -A $ours @PORT@ proactor --buffered"
+  # The same echo as a BufferedProtocol (reads into one reused buffer: no allocation per read)
+  # on the proactor and epoll loops.
+  servers+=("aio_buffered_proactor|$DENO run -A $ours @PORT@ proactor --buffered"
     "aio_buffered_epoll|$DENO run -A $ours @PORT@ epoll --buffered")
 fi
 

@@ -4,7 +4,10 @@
  * CPython asyncio streams peers). Load it with `../shared/bench/echo_load` (see
  * `bench/compare_echo.sh`, `API=streams`).
  *
- *   deno run -A bench/streams_echo_server.ts PORT [selector|proactor] [SECONDS]
+ *   deno run -A bench/streams_echo_server.ts PORT [selector|proactor|epoll] [SECONDS]
+ *
+ * `selector` is `SelectorEventLoop` on the Deno-ops selector; `epoll` is the same loop on the
+ * epoll selector, whose `startServer` listens and accepts on real descriptors (`FdSocket`s).
  *
  * With SECONDS the server exits after that long (for `deno run --cpu-prof`, which writes its
  * profile only on a normal exit).
@@ -32,12 +35,12 @@ async function echo(reader: StreamReader, writer: StreamWriter): Promise<void> {
 const port = Number(Deno.args[0] ?? 0);
 const kind = Deno.args[1] ?? "selector";
 const seconds = Deno.args[2] === undefined ? null : Number(Deno.args[2]);
-if (kind !== "selector" && kind !== "proactor") {
-  throw new TypeError(`loop must be 'selector' or 'proactor': received ${kind}`);
+if (kind !== "selector" && kind !== "proactor" && kind !== "epoll") {
+  throw new TypeError(`loop must be 'selector', 'proactor' or 'epoll': received ${kind}`);
 }
-const loop = kind === "selector"
-  ? new SelectorEventLoop({ selector: "deno" })
-  : new ProactorEventLoop();
+const loop = kind === "proactor"
+  ? new ProactorEventLoop()
+  : new SelectorEventLoop({ selector: kind === "epoll" ? "epoll" : "deno" });
 await loop.runUntilComplete(async () => {
   const server = await startServer(echo, "127.0.0.1", port);
   console.error(`streams_echo_server (${kind}) on 127.0.0.1:${port}`);

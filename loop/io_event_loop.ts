@@ -33,6 +33,8 @@ import {
   type CreateServerOptions,
   createTcpConnection,
   createTcpServer,
+  denoOpener,
+  type StreamOpener,
 } from "../transports/tcp.ts";
 import {
   createUnixConnection,
@@ -44,6 +46,9 @@ import type { WriteTransport } from "../transports/write_transport.ts";
 
 /** Makes the transports of a loop: the proactor's stream transports, or the selector's. */
 export type TransportsFor = (loop: AbstractEventLoop, io: ProactorIo) => MakeTransport;
+
+/** Makes how a loop opens stream connections: Deno's conns, or descriptors (epoll). */
+export type OpenerFor = (loop: AbstractEventLoop, io: ProactorIo) => StreamOpener;
 
 /**
  * The I/O methods `SelectorEventLoop` and `ProactorEventLoop` share: name
@@ -67,16 +72,23 @@ export type TransportsFor = (loop: AbstractEventLoop, io: ProactorIo) => MakeTra
 export abstract class IoEventLoop extends BaseEventLoop {
   readonly #io: ProactorIo;
   readonly #make: MakeTransport;
+  readonly #opener: StreamOpener;
 
-  /** Creates the loop on `io` (an `ioDriver` option is ignored), building its transports with `transports`. */
+  /**
+   * Creates the loop on `io` (an `ioDriver` option is ignored), building its
+   * transports with `transports` and opening connections with `opener`
+   * (default: Deno's conns).
+   */
   protected constructor(
     options: BaseEventLoopOptions | undefined,
     io: IoDriver & ProactorIo,
     transports: TransportsFor,
+    opener: OpenerFor = denoOpener,
   ) {
     super({ ...options, ioDriver: io, debug: options?.debug ?? debugFromEnvironment() });
     this.#io = io;
     this.#make = transports(this, io);
+    this.#opener = opener(this, io);
   }
 
   /**
@@ -130,7 +142,16 @@ export abstract class IoEventLoop extends BaseEventLoop {
     port?: number | null,
     options?: CreateConnectionOptions,
   ): Promise<[Transport, P]> {
-    return createTcpConnection(this, this.#io, this.#make, protocolFactory, host, port, options);
+    return createTcpConnection(
+      this,
+      this.#io,
+      this.#make,
+      protocolFactory,
+      host,
+      port,
+      options,
+      this.#opener,
+    );
   }
 
   /**
@@ -153,7 +174,16 @@ export abstract class IoEventLoop extends BaseEventLoop {
     port?: number | null,
     options?: CreateServerOptions,
   ): Promise<Server> {
-    return createTcpServer(this, this.#io, this.#make, protocolFactory, host, port, options);
+    return createTcpServer(
+      this,
+      this.#io,
+      this.#make,
+      protocolFactory,
+      host,
+      port,
+      options,
+      this.#opener,
+    );
   }
 
   /**
@@ -170,7 +200,15 @@ export abstract class IoEventLoop extends BaseEventLoop {
     path?: string | null,
     options?: CreateUnixConnectionOptions,
   ): Promise<[Transport, P]> {
-    return createUnixConnection(this, this.#io, protocolFactory, path, options, this.#make);
+    return createUnixConnection(
+      this,
+      this.#io,
+      protocolFactory,
+      path,
+      options,
+      this.#make,
+      this.#opener,
+    );
   }
 
   /**
@@ -189,7 +227,15 @@ export abstract class IoEventLoop extends BaseEventLoop {
     path?: string | null,
     options?: CreateUnixServerOptions,
   ): Promise<Server> {
-    return createUnixServer(this, this.#io, protocolFactory, path, options, this.#make);
+    return createUnixServer(
+      this,
+      this.#io,
+      protocolFactory,
+      path,
+      options,
+      this.#make,
+      this.#opener,
+    );
   }
 
   /**
@@ -208,7 +254,15 @@ export abstract class IoEventLoop extends BaseEventLoop {
     sock: unknown,
     options?: ConnectAcceptedSocketOptions,
   ): Promise<[Transport, P]> {
-    return connectAcceptedSocket(this, this.#io, this.#make, protocolFactory, sock, options);
+    return connectAcceptedSocket(
+      this,
+      this.#io,
+      this.#make,
+      protocolFactory,
+      sock,
+      options,
+      this.#opener.descriptors,
+    );
   }
 
   /**

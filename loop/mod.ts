@@ -35,7 +35,7 @@ export { type Clock, RealClock } from "./clock.ts";
 export { type IoDriver, NullIoDriver } from "./io_driver.ts";
 export { type Logger, setLogger } from "./logger.ts";
 export { BaseEventLoop, type BaseEventLoopOptions } from "./base_event_loop.ts";
-export { IoEventLoop, type TransportsFor } from "./io_event_loop.ts";
+export { IoEventLoop, type OpenerFor, type TransportsFor } from "./io_event_loop.ts";
 export {
   type SelectorChoice,
   SelectorEventLoop,

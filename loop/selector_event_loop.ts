@@ -12,10 +12,8 @@ import { EpollSelector } from "../transports/epoll_selector.ts";
 import { FdSocket } from "../transports/fd_socket.ts";
 import { ffiUnavailableReason } from "../transports/ffi.ts";
 import { checkSocket, DenoSelector, type Selector } from "../transports/selector.ts";
-import { SelectorSocketTransport, selectorTransports } from "../transports/selector_transport.ts";
-import type { BaseProtocol } from "../transports/base_protocol.ts";
-import type { Transport } from "../transports/transport.ts";
-import { checkAcceptedSocketArgs, type ConnectAcceptedSocketOptions } from "../transports/tcp.ts";
+import { selectorTransports } from "../transports/selector_transport.ts";
+import { fdOpener } from "../transports/tcp.ts";
 import type { Socket, SocketAddress } from "../transports/socket.ts";
 
 /** A socket object of the selector loop: a Deno-ops `Socket`, or (epoll selector) an `FdSocket`. */
@@ -53,7 +51,8 @@ export interface SelectorEventLoopOptions extends BaseEventLoopOptions {
  * `connectAcceptedSocket()` turns into transports). `createConnection`, `createServer`,
  * `createUnixConnection` and `createUnixServer` give
  * `SelectorSocketTransport`s, registered with the selector as Python's
- * `_SelectorSocketTransport`; pipes get the stream transport both loops
+ * `_SelectorSocketTransport` (on the epoll selector over descriptors:
+ * non-blocking connects settled with `SO_ERROR`, `accept4` until EAGAIN); pipes get the stream transport both loops
  * share, and name resolution is the proactor's (shared code). Debug mode starts on when `ASYNCIO_DEBUG=1`
  * is set and env access is granted.
  *
@@ -84,7 +83,13 @@ export class SelectorEventLoop extends IoEventLoop {
   constructor(options?: SelectorEventLoopOptions) {
     const [selector, why] = chooseSelector(options?.selector ?? "auto");
     const io = new SelectorIoDriver<SelectorSocket | number>(selector);
-    super(options, io, selectorTransports);
+    // On the epoll selector connections are descriptors too.
+    super(
+      options,
+      io,
+      selectorTransports,
+      selector instanceof EpollSelector ? fdOpener : undefined,
+    );
     io.attach(this);
     this.#io = io;
     this.#selector = selector;
@@ -263,53 +268,6 @@ export class SelectorEventLoop extends IoEventLoop {
       fut.setResult(accepted);
     });
     return await this.#removingReaderOnCancel(sock, fut);
-  }
-
-  /**
-   * Wraps the connected `sock` (from `sockAccept`, or `sockConnect`) in a
-   * socket transport with a protocol from `protocolFactory`, once
-   * `connectionMade` ran. Equivalent to `loop.connect_accepted_socket()`.
-   * A Deno-ops `Socket` takes the path both loops share; on the epoll
-   * selector an `FdSocket` gives a transport on the real descriptor:
-   * `dataReceived` gets views of a slab, sends go straight to the kernel,
-   * and the rest waits for `EPOLLOUT`. The transport owns the socket from
-   * then on.
-   *
-   * @throws {TypeError} `sock` is not a connected socket object,
-   *   `protocolFactory` is not a function, or an option is not supported
-   *   (`ssl` lands with TLS over transports).
-   */
-  override async connectAcceptedSocket<P extends BaseProtocol>(
-    protocolFactory: () => P,
-    sock: unknown,
-    options?: ConnectAcceptedSocketOptions,
-  ): Promise<[Transport, P]> {
-    if (!(sock instanceof FdSocket)) {
-      return await super.connectAcceptedSocket(protocolFactory, sock, options);
-    }
-    this.#checkSocket(sock, "connect accepted socket");
-    checkAcceptedSocketArgs(protocolFactory, options);
-    if (sock.state !== "connected") {
-      throw new TypeError(`Cannot connect accepted socket: socket is ${sock.state}`);
-    }
-    const extra = {
-      ...options?.extra,
-      peername: sock.getpeername(),
-      sockname: sock.getsockname(),
-    };
-    const protocol = protocolFactory();
-    const waiter = this.createFuture<void>();
-    const transport = new SelectorSocketTransport(this, this.#io, sock, protocol, {
-      waiter,
-      extra,
-    });
-    try {
-      await waiter;
-    } catch (err) {
-      transport.abort();
-      throw err;
-    }
-    return [transport, protocol];
   }
 
   async #recvInto(sock: SelectorSocket, buf: Uint8Array): Promise<number> {

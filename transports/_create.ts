@@ -7,9 +7,10 @@
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Future } from "../tasks/future.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
+import { FdSocket } from "./fd_socket.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { checkSocket } from "./selector.ts";
-import { Server } from "./server.ts";
+import { Server, type ServerListener } from "./server.ts";
 import type { Socket, SocketStreamConn } from "./socket.ts";
 import { AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
 import {
@@ -72,7 +73,8 @@ export async function connected<T>(fut: Future<T>, release: (result: T) => void)
 
 /**
  * Checks the `sock` option (or argument) of `method`: the project's stream
- * socket, `AF_UNIX` when `unix`, and not given together with an address.
+ * socket (also an `FdSocket` when `descriptors`: the epoll selector),
+ * `AF_UNIX` when `unix`, and not given together with an address.
  *
  * @throws {TypeError} Any of these does not hold (Python's `ValueError`).
  */
@@ -80,46 +82,67 @@ export function checkSock(
   sock: unknown,
   method: string,
   unix: boolean,
+  descriptors: boolean,
   address?: { names: string; given: boolean },
-): asserts sock is Socket {
+): asserts sock is Socket | FdSocket {
   if (address?.given) {
     throw new TypeError(
       `Cannot ${action(method)} as ${address.names} and 'sock' must not both be given`,
     );
   }
-  checkSocket(sock, action(method));
-  if (sock.type !== SOCK_STREAM || (unix && sock.family !== AF_UNIX)) {
+  if (!(descriptors && sock instanceof FdSocket)) checkSocket(sock, action(method));
+  const { family, type } = sock as Socket | FdSocket;
+  if (type !== SOCK_STREAM || (unix && family !== AF_UNIX)) {
     throw new TypeError(
       `Cannot ${action(method)} as 'sock' must be ${
         unix ? "an AF_UNIX" : "a"
-      } SOCK_STREAM socket: received family ${sock.family}, type ${sock.type}`,
+      } SOCK_STREAM socket: received family ${family}, type ${type}`,
     );
   }
 }
 
+/** `sockname` and `peername` of a connected `FdSocket`, as Python shows them. */
+export function fdSocketNames(sock: FdSocket): Record<string, unknown> {
+  return { sockname: sock.getsockname(), peername: sock.getpeername() };
+}
+
 /**
  * Wraps the connected socket `sock` (checked) in a transport with a new
- * protocol; the socket's own buffered data is delivered first. A factory
- * that fails leaves the socket open, as in asyncio.
+ * protocol; a Deno-ops socket's own buffered data is delivered first. A
+ * factory that fails leaves the socket open, as in asyncio.
+ *
+ * @throws {TypeError} An `FdSocket` is not connected.
  */
 export async function wrapSocket<P extends BaseProtocol>(
   loop: AbstractEventLoop,
   io: ProactorIo,
   make: MakeTransport,
-  sock: Socket,
+  sock: Socket | FdSocket,
   protocolFactory: () => P,
   method: string,
   extra: Record<string, unknown> | undefined,
 ): Promise<[Transport, P]> {
-  const stream = sock._streamConn() as SocketStreamConn;
+  let conn: StreamConn;
+  let names: Record<string, unknown>;
+  if (sock instanceof FdSocket) {
+    if (sock.state !== "connected") {
+      throw new TypeError(`Cannot take over socket: socket is ${sock.state}, not connected`);
+    }
+    conn = sock;
+    names = fdSocketNames(sock);
+  } else {
+    const stream = sock._streamConn() as SocketStreamConn;
+    conn = stream;
+    names = prepareSocket(stream.conn);
+  }
   const protocol = makeProtocol(protocolFactory, method);
   return await wrapConn(
     loop,
     io,
-    stream,
+    conn,
     () => protocol,
     method,
-    { ...extra, ...prepareSocket(stream.conn) },
+    { ...extra, ...names },
     "duplex",
     make,
   );
@@ -129,7 +152,7 @@ export async function wrapSocket<P extends BaseProtocol>(
 export async function startServer(
   loop: AbstractEventLoop,
   io: ProactorIo,
-  listeners: Deno.Listener[],
+  listeners: ServerListener[],
   protocolFactory: () => BaseProtocol,
   method: string,
   options: { startServing?: boolean } | undefined,

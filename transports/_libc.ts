@@ -48,6 +48,12 @@ export const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
 /** `SO_REUSEADDR`. */
 export const SO_REUSEADDR = 2;
+/** `SO_REUSEPORT`. */
+export const SO_REUSEPORT = 15;
+/** `IPPROTO_IPV6`. */
+export const IPPROTO_IPV6 = 41;
+/** `IPV6_V6ONLY`: an `AF_INET6` socket takes IPv6 only. */
+export const IPV6_V6ONLY = 26;
 /** `SO_ERROR`: the pending error of a socket (a non-blocking connect's outcome). */
 export const SO_ERROR = 4;
 /** `IPPROTO_TCP` level. */

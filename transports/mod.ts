@@ -48,11 +48,19 @@ export type {
   StreamConn,
   StreamMode,
 } from "./stream_transport.ts";
-export { Server, type ServerInit, TransportSocket } from "./server.ts";
+export {
+  type ListenerEvents,
+  Server,
+  type ServerInit,
+  type ServerListener,
+  TransportSocket,
+} from "./server.ts";
 export type {
   ConnectAcceptedSocketOptions,
   CreateConnectionOptions,
   CreateServerOptions,
+  ListenOptions,
+  StreamOpener,
 } from "./tcp.ts";
 export type { SendfileOptions, SendfileSource } from "./sendfile.ts";
 export type { CreateUnixConnectionOptions, CreateUnixServerOptions } from "./unix.ts";

@@ -60,8 +60,9 @@ export interface SelectorSocketTransportOptions {
 /**
  * The selector loop's hook for the shared connect, listen, accept and pipe
  * code: wraps a connected `Deno.TcpConn` or `Deno.UnixConn` in a
- * {@linkcode Socket} (or takes the socket of a `SocketStreamConn` as it is)
- * and a {@linkcode SelectorSocketTransport}. A pipe end
+ * {@linkcode Socket} (or takes the socket of a `SocketStreamConn`, or an
+ * `FdSocket` on the epoll selector, as it is) and a
+ * {@linkcode SelectorSocketTransport}. A pipe end
  * (`mode` `"read"` or `"write"`: no socket, no readiness to watch) gets the
  * shared stream transport, as on the proactor loop.
  */
@@ -70,7 +71,9 @@ export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): Mak
   return (conn, protocol, options) => {
     if ((options.mode ?? "duplex") !== "duplex") return pipes(conn, protocol, options);
     // A socket taken over (connectAcceptedSocket, a `sock` option) keeps what it buffered.
-    const sock = conn instanceof SocketStreamConn
+    const sock = conn instanceof FdSocket
+      ? conn
+      : conn instanceof SocketStreamConn
       ? conn.socket
       : socketForConn(conn as Deno.TcpConn | Deno.UnixConn);
     const transport = new SelectorSocketTransport(loop, io, sock, protocol, options);

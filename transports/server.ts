@@ -9,8 +9,14 @@ import { CancelledError, RuntimeError } from "../loop/exceptions.ts";
 import type { Future } from "../tasks/future.ts";
 import { sleep } from "../tasks/sleep.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
-import type { ProactorIo } from "./proactor_io.ts";
-import { type MakeTransport, prepareSocket, type ServerLink } from "./stream_transport.ts";
+import type { FdSocket } from "./fd_socket.ts";
+import type { Closable, ProactorIo } from "./proactor_io.ts";
+import {
+  type MakeTransport,
+  prepareSocket,
+  type ServerLink,
+  type StreamConn,
+} from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 import { watchUnclosed } from "./_unclosed.ts";
 
@@ -38,6 +44,182 @@ export class TransportSocket {
   }
 }
 
+/** What a {@linkcode ServerListener} tells its server. */
+export interface ListenerEvents {
+  /** A connection was accepted, with its `sockname` and `peername` (called from a loop callback). */
+  accepted(conn: StreamConn, extra: Record<string, unknown>): void;
+  /** Accepting failed (called from a loop callback); the listener stops until `start()` again. */
+  failed(err: unknown): void;
+  /** The accept that was in flight settled (`pending` turned false). */
+  settled(): void;
+}
+
+/**
+ * A listening socket a {@linkcode Server} accepts on: a Deno listener
+ * ({@linkcode denoListener}), or a listening descriptor on the epoll
+ * selector. Closing it stops accepting and releases the socket (a Unix
+ * socket's file is unlinked).
+ */
+export interface ServerListener extends Closable {
+  /** The bound address: `[host, port]`, or the path of a Unix socket. */
+  readonly address: [host: string, port: number] | string;
+  /** Whether an accept is still in flight (a Deno accept settles only after close). */
+  readonly pending: boolean;
+  /** Starts accepting, telling `events`; does nothing while started. */
+  start(events: ListenerEvents): void;
+}
+
+/**
+ * A Deno listener as a {@linkcode ServerListener}: one `accept()` in flight,
+ * counted by `io`, its completion delivered through `loop.callSoon`.
+ */
+export function denoListener(
+  loop: AbstractEventLoop,
+  io: ProactorIo,
+  listener: Deno.Listener,
+): ServerListener {
+  return new DenoServerListener(loop, io, listener);
+}
+
+class DenoServerListener implements ServerListener {
+  readonly address: [host: string, port: number] | string;
+  readonly #loop: AbstractEventLoop;
+  readonly #io: ProactorIo;
+  readonly #listener: Deno.Listener;
+  #events: ListenerEvents | null = null; // while accepting
+  #owner: ListenerEvents | null = null; // told when an accept settles, even after close()
+  #pending = false;
+
+  constructor(loop: AbstractEventLoop, io: ProactorIo, listener: Deno.Listener) {
+    this.#loop = loop;
+    this.#io = io;
+    this.#listener = listener;
+    const addr = listener.addr;
+    this.address = addr.transport === "tcp"
+      ? [addr.hostname, addr.port]
+      : (addr as Deno.UnixAddr).path;
+  }
+
+  get pending(): boolean {
+    return this.#pending;
+  }
+
+  start(events: ListenerEvents): void {
+    if (this.#events !== null) return;
+    this.#events = events;
+    this.#owner = events;
+    this.#next();
+  }
+
+  close(): void {
+    this.#events = null;
+    this.#listener.close(); // a pending accept rejects with BadResource, which is expected
+  }
+
+  #next(): void {
+    if (this.#pending || this.#events === null) return;
+    this.#pending = true;
+    this.#io.begin();
+    this.#listener.accept().then(
+      (conn) =>
+        this.#settle(conn, (to) => {
+          to.accepted(conn, prepareSocket(conn));
+          this.#next();
+        }),
+      (err) =>
+        this.#settle(null, (to) => {
+          to.failed(err);
+        }),
+    );
+  }
+
+  #settle(conn: Deno.Conn | null, deliver: (to: ListenerEvents) => void): void {
+    this.#io.end();
+    this.#pending = false;
+    this.#owner?.settled();
+    const to = this.#events;
+    if (to === null || this.#loop.isClosed()) {
+      conn?.close();
+      return;
+    }
+    // A failure stops accepting until start() again (the server retries later).
+    if (conn === null) this.#events = null;
+    this.#loop.callSoon(() => deliver(to));
+  }
+}
+
+/**
+ * A listening `FdSocket` (the epoll selector) as a {@linkcode ServerListener}:
+ * while started, a reader accepts (`accept4`) until EAGAIN on each readiness
+ * event, as Python's `_accept_connection`. An accept error stops it until
+ * `start()` again. `close()` removes the reader, closes the descriptor and
+ * unlinks a Unix socket's file (only the file it bound: the same inode).
+ */
+export function fdListener(loop: AbstractEventLoop, sock: FdSocket): ServerListener {
+  return new FdServerListener(loop, sock);
+}
+
+class FdServerListener implements ServerListener {
+  readonly address: [host: string, port: number] | string;
+  readonly pending = false; // the kernel accepts: nothing is ever in flight
+  readonly #loop: AbstractEventLoop;
+  readonly #sock: FdSocket;
+  readonly #ino: number | null = null; // of the Unix socket file it bound
+  #events: ListenerEvents | null = null;
+
+  constructor(loop: AbstractEventLoop, sock: FdSocket) {
+    this.#loop = loop;
+    this.#sock = sock;
+    this.address = sock.getsockname();
+    const path = this.address;
+    if (typeof path === "string" && path !== "" && !path.startsWith("\0")) {
+      this.#ino = Deno.lstatSync(path).ino;
+    }
+  }
+
+  start(events: ListenerEvents): void {
+    if (this.#events !== null) return;
+    this.#events = events;
+    this.#loop.addReader(this.#sock, this.#ready);
+  }
+
+  close(): void {
+    if (this.#sock.fileno() < 0) return;
+    this.#stop();
+    this.#sock.close();
+    const path = this.address;
+    if (this.#ino === null || typeof path !== "string") return;
+    try {
+      if (Deno.lstatSync(path).ino === this.#ino) Deno.removeSync(path);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  }
+
+  #stop(): void {
+    this.#events = null;
+    if (!this.#loop.isClosed()) this.#loop.removeReader(this.#sock);
+  }
+
+  readonly #ready = (): void => {
+    for (;;) {
+      const to = this.#events;
+      if (to === null) return; // closed by a callback
+      let accepted;
+      try {
+        accepted = this.#sock._tryAccept();
+      } catch (err) {
+        this.#stop();
+        to.failed(err);
+        return;
+      }
+      if (accepted === null) return;
+      const [conn, peername] = accepted;
+      to.accepted(conn, { sockname: conn.getsockname(), peername });
+    }
+  };
+}
+
 /** What a {@linkcode Server} is built from (made by `createServer`). */
 export interface ServerInit {
   /** The loop the server runs on. */
@@ -45,7 +227,7 @@ export interface ServerInit {
   /** The loop's I/O driver. */
   io: ProactorIo;
   /** The bound listeners (TCP or Unix; a Unix listener unlinks its path on close). */
-  listeners: Deno.Listener[];
+  listeners: ServerListener[];
   /** Makes a protocol per accepted connection. */
   protocolFactory: () => BaseProtocol;
   /** Wraps each accepted conn in the loop's kind of transport. */
@@ -76,10 +258,11 @@ export class Server implements AsyncDisposable {
   readonly #io: ProactorIo;
   readonly #factory: () => BaseProtocol;
   readonly #make: MakeTransport;
-  #listeners: Deno.Listener[] | null;
+  #listeners: ServerListener[] | null;
+  readonly #all: readonly ServerListener[];
   readonly #sockets: TransportSocket[];
   #serving = false;
-  #accepting = new Set<Deno.Listener>();
+  readonly #events: ListenerEvents;
   readonly #clients = new Set<Transport>();
   #activeCount = 0;
   #waiters: Future<void>[] | null = [];
@@ -93,13 +276,8 @@ export class Server implements AsyncDisposable {
     this.#factory = init.protocolFactory;
     this.#make = init.makeTransport;
     this.#listeners = [...init.listeners];
-    this.#sockets = this.#listeners.map((l) =>
-      new TransportSocket(
-        l.addr.transport === "tcp"
-          ? [l.addr.hostname, l.addr.port]
-          : (l.addr as Deno.UnixAddr).path,
-      )
-    );
+    this.#all = this.#listeners;
+    this.#sockets = this.#listeners.map((l) => new TransportSocket(l.address));
     for (const listener of this.#listeners) this.#io.track(listener);
     watchUnclosed(this, `server ${this}`, this.#loop, this.#io, this.#listeners);
     this.#link = {
@@ -112,6 +290,11 @@ export class Server implements AsyncDisposable {
         this.#activeCount--;
         this.#maybeWakeup();
       },
+    };
+    this.#events = {
+      accepted: (conn, extra) => this.#onAccepted(conn, extra),
+      failed: (err) => this.#onAcceptError(err),
+      settled: () => this.#maybeWakeup(),
     };
   }
 
@@ -142,7 +325,7 @@ export class Server implements AsyncDisposable {
     for (const listener of listeners) {
       this.#io.untrack(listener);
       try {
-        listener.close(); // a pending accept rejects with BadResource, which is expected
+        listener.close();
       } catch {
         // Already closed by the loop's driver.
       }
@@ -240,31 +423,10 @@ export class Server implements AsyncDisposable {
     }
     if (this.#serving) return;
     this.#serving = true;
-    for (const listener of this.#listeners) this.#accept(listener);
+    for (const listener of this.#listeners) listener.start(this.#events);
   }
 
-  #accept(listener: Deno.Listener): void {
-    if (!this.#serving || this.#accepting.has(listener)) return;
-    this.#accepting.add(listener);
-    this.#io.begin();
-    listener.accept().then(
-      (conn) => this.#complete(listener, () => this.#onAccepted(listener, conn), conn),
-      (err) => this.#complete(listener, () => this.#onAcceptError(listener, err), null),
-    );
-  }
-
-  #complete(listener: Deno.Listener, callback: () => void, conn: Deno.Conn | null): void {
-    this.#io.end();
-    this.#accepting.delete(listener);
-    this.#maybeWakeup();
-    if (this.#loop.isClosed()) {
-      conn?.close();
-      return;
-    }
-    this.#loop.callSoon(callback);
-  }
-
-  #onAccepted(listener: Deno.Listener, conn: Deno.Conn): void {
+  #onAccepted(conn: StreamConn, extra: Record<string, unknown>): void {
     if (!this.#serving) {
       conn.close();
       return;
@@ -275,33 +437,35 @@ export class Server implements AsyncDisposable {
     } catch (err) {
       conn.close();
       this.#loop.callExceptionHandler({ message: "Error in the protocol factory", exception: err });
-      this.#accept(listener);
       return;
     }
     try {
-      this.#make(conn, protocol, { server: this.#link, extra: prepareSocket(conn) });
+      this.#make(conn, protocol, { server: this.#link, extra });
     } catch (err) {
       conn.close();
       this.#loop.callExceptionHandler({ message: "Error making a transport", exception: err });
     }
-    this.#accept(listener);
   }
 
-  #onAcceptError(listener: Deno.Listener, err: unknown): void {
+  #onAcceptError(err: unknown): void {
     if (!this.#serving) return; // BadResource after close(): expected
     this.#loop.callExceptionHandler({
       message: "Accept failed on a server socket",
       exception: err,
       socket: this.#sockets[0],
     });
-    this.#loop.callLater(ACCEPT_RETRY_DELAY, () => this.#accept(listener));
+    // Every listener that failed has stopped; start() restarts those only.
+    this.#loop.callLater(ACCEPT_RETRY_DELAY, () => {
+      if (this.#serving) { for (const listener of this.#listeners!) listener.start(this.#events); }
+    });
   }
 
   // Closed means: no listener, no client, and no accept in flight. Deno
   // unlinks a Unix listener's path only when its pending accept settles, so
   // a server re-created on the path before that would lose its file.
   #maybeWakeup(): void {
-    if (this.#listeners !== null || this.#activeCount > 0 || this.#accepting.size > 0) return;
+    if (this.#listeners !== null || this.#activeCount > 0) return;
+    if (this.#all.some((l) => l.pending)) return;
     this.#wakeup();
   }
 

@@ -1,7 +1,8 @@
 /**
- * `createConnection` and `createServer` of the completion-based loop, over
- * `Deno.connect` and `Deno.listen`. The loop methods of `ProactorEventLoop`
- * call these.
+ * `createConnection` and `createServer` of both loops. Connections are opened
+ * by a {@linkcode StreamOpener}: Deno's conns (`Deno.connect`), or real
+ * descriptors on the epoll selector (`fdOpener`). The loop methods call
+ * these.
  *
  * `createConnection` resolves the host with {@linkcode getaddrinfo} and
  * tries every address in order; with `happyEyeballsDelay` the attempts are
@@ -23,17 +24,27 @@ import {
   checkSock,
   connected,
   describe,
+  fdSocketNames,
   startServer,
   wrapConn,
   wrapSocket,
 } from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
+import { IPPROTO_IPV6, IPV6_V6ONLY, SO_REUSEADDR, SO_REUSEPORT, SOL_SOCKET } from "./_libc.ts";
+import { createFdSocket, FdSocket, type SockAddr } from "./fd_socket.ts";
 import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
-import type { Server } from "./server.ts";
+import { denoListener, fdListener, type Server, type ServerListener } from "./server.ts";
 import type { Socket } from "./socket.ts";
-import { AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./socket_constants.ts";
-import { type MakeTransport, prepareSocket } from "./stream_transport.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  AF_UNSPEC,
+  AI_PASSIVE,
+  SOCK_STREAM,
+} from "./socket_constants.ts";
+import { type MakeTransport, prepareSocket, type StreamConn } from "./stream_transport.ts";
 import type { Transport } from "./transport.ts";
 
 /** Options of `createConnection`. Equivalent to the keyword arguments of Python's. */
@@ -65,11 +76,12 @@ export interface CreateConnectionOptions {
   /** Rejects with an `ExceptionGroup` of every attempt's error when none connects. */
   allErrors?: boolean;
   /**
-   * A connected socket object (`createSocket()` + `sockConnect()`) to use
-   * instead of connecting; `host` and `port` must then be null. The
-   * transport takes it over: closing the transport closes it.
+   * A connected socket object (`createSocket()` + `sockConnect()`; on the
+   * epoll selector also an `FdSocket`) to use instead of connecting; `host`
+   * and `port` must then be null. The transport takes it over: closing the
+   * transport closes it.
    */
-  sock?: Socket | null;
+  sock?: Socket | FdSocket | null;
 }
 
 /** Options of `connectAcceptedSocket`. */
@@ -98,6 +110,133 @@ export interface CreateServerOptions {
    * the server closes it.
    */
   sock?: Socket | null;
+}
+
+/**
+ * How a loop opens stream connections and listeners, the seam of
+ * `createTcpConnection`, `createTcpServer`, the Unix variants and
+ * `staggeredConnect`: Deno's conns and listeners on both loops
+ * ({@linkcode denoOpener}), real descriptors on the epoll selector
+ * ({@linkcode fdOpener}).
+ */
+export interface StreamOpener {
+  /** Whether the `sock` options (and `connectAcceptedSocket`) take an `FdSocket`. */
+  readonly descriptors: boolean;
+  /**
+   * Listens on `address` of `family` (`[host, port]` with `SO_REUSEADDR`,
+   * or a Unix path).
+   */
+  listen(family: number, address: SockAddr, options: ListenOptions): ServerListener;
+  /** Serves on a bound (it listens first) or listening socket object (checked). */
+  serve(sock: Socket | FdSocket, backlog: number): ServerListener;
+  /**
+   * Connects to `address` of `family` (`[host, port]`, or a Unix path).
+   * Aborting `signal` ends the attempt where it can (a connection that
+   * completes anyway is the caller's to close); a failed attempt leaves
+   * nothing open.
+   */
+  connect(family: number, address: SockAddr, signal: AbortSignal): Promise<StreamConn>;
+  /** `sockname` and `peername` of a connection it made, as Python shows them. */
+  names(conn: StreamConn): Record<string, unknown>;
+}
+
+/** How a {@linkcode StreamOpener} listens. */
+export interface ListenOptions {
+  /** The listen backlog (Deno's Unix listen takes none). */
+  backlog: number;
+  /** `SO_REUSEPORT` (TCP). */
+  reusePort: boolean;
+}
+
+/** Connections over `Deno.connect` (counted by `io` while in flight), listeners over `Deno.listen`. */
+export function denoOpener(loop: AbstractEventLoop, io: ProactorIo): StreamOpener {
+  return {
+    descriptors: false,
+    listen: (family, address, { backlog, reusePort }) =>
+      denoListener(
+        loop,
+        io,
+        family === AF_UNIX
+          ? Deno.listen({ transport: "unix", path: address as string })
+          : Deno.listen({
+            hostname: address[0],
+            port: address[1] as number,
+            tcpBacklog: backlog,
+            ...(reusePort ? { reusePort: true } : {}),
+          }),
+      ),
+    serve: (sock, backlog) => denoListener(loop, io, (sock as Socket)._serverListener(backlog)),
+    async connect(family, address, signal) {
+      io.begin();
+      try {
+        // Deno cannot abort a Unix connect: the caller closes it when it arrives.
+        return family === AF_UNIX
+          ? await Deno.connect({ transport: "unix", path: address as string })
+          : await Deno.connect({ hostname: address[0], port: address[1] as number, signal });
+      } finally {
+        io.end();
+      }
+    },
+    // Also turns Nagle off, as asyncio does.
+    names: (conn) => prepareSocket(conn as Deno.Conn),
+  };
+}
+
+/**
+ * Connections over non-blocking `FdSocket` descriptors (the epoll selector):
+ * each attempt is the loop's `sockConnect` (settled with `SO_ERROR`), in an
+ * eager task that an abort cancels; a failed or aborted attempt closes its
+ * descriptor.
+ */
+export function fdOpener(loop: AbstractEventLoop, io: ProactorIo): StreamOpener {
+  const deno = denoOpener(loop, io);
+  return {
+    descriptors: true,
+    listen(family, address, { backlog, reusePort }) {
+      const sock = createFdSocket({ family });
+      try {
+        // As Deno and Python do: a restarted server rebinds a port in TIME_WAIT.
+        if (family !== AF_UNIX) sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+        if (reusePort) sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+        // Python's create_server: an IPv6 listener leaves IPv4 to its own listener.
+        if (family === AF_INET6) sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
+        sock.bind(address);
+        sock.listen(backlog);
+        return fdListener(loop, sock);
+      } catch (err) {
+        sock.close();
+        throw err;
+      }
+    },
+    serve(sock, backlog) {
+      if (!(sock instanceof FdSocket)) return deno.serve(sock, backlog);
+      if (sock.state === "bound") sock.listen(backlog);
+      if (sock.state !== "listening") {
+        throw new TypeError(
+          `Cannot serve on socket: socket is ${sock.state}, not bound or listening`,
+        );
+      }
+      return fdListener(loop, sock);
+    },
+    async connect(family, address, signal) {
+      const sock = createFdSocket({ family });
+      // Eager, so the connect starts now, as Deno.connect does: an abort
+      // right after still leaves a connection the peer sees closed.
+      const task = loop.createTask(() => loop.sockConnect(sock, address), { eagerStart: true });
+      const abort = () => task.cancel();
+      signal.addEventListener("abort", abort);
+      try {
+        await task;
+        return sock;
+      } catch (err) {
+        sock.close();
+        throw err;
+      } finally {
+        signal.removeEventListener("abort", abort);
+      }
+    },
+    names: (conn) => fdSocketNames(conn as FdSocket),
+  };
 }
 
 const KNOWN_CONNECTION_OPTIONS = new Set([
@@ -131,12 +270,13 @@ export async function createTcpConnection<P extends BaseProtocol>(
   host: string | null | undefined,
   port: number | null | undefined,
   options?: CreateConnectionOptions,
+  opener: StreamOpener = denoOpener(loop, io),
 ): Promise<[Transport, P]> {
   checkFactory(protocolFactory, "createConnection");
   checkOptions(options, KNOWN_CONNECTION_OPTIONS, "createConnection");
   const sock = options?.sock ?? null;
   if (sock !== null) {
-    checkSock(sock, "createConnection", false, {
+    checkSock(sock, "createConnection", false, opener.descriptors, {
       names: "'host'/'port'",
       given: (host ?? null) !== null || (port ?? null) !== null,
     });
@@ -178,11 +318,14 @@ export async function createTcpConnection<P extends BaseProtocol>(
     proto: options?.proto ?? 0,
     flags: options?.flags ?? 0,
   });
-  let addresses = infos.map((info) => ({ family: info[0], address: info[4] }));
+  let addresses: ConnectAddress[] = infos.map((info) => ({
+    family: info[0],
+    address: info[4],
+  }));
   const interleave = options?.interleave ?? (delay !== null ? 1 : 0);
   if (interleave > 0) addresses = interleaveFamilies(addresses, interleave);
   const { conn, errors } = await connected(
-    staggeredConnect(loop, io, addresses.map((a) => a.address), delay),
+    staggeredConnect(loop, opener, addresses, delay),
     (result) => result.conn?.close(),
   );
   if (conn === null) throw connectError(errors, options?.allErrors ?? false);
@@ -194,7 +337,7 @@ export async function createTcpConnection<P extends BaseProtocol>(
     "createConnection",
     {
       ...options?.extra,
-      ...prepareSocket(conn),
+      ...opener.names(conn),
     },
     "duplex",
     make,
@@ -210,16 +353,17 @@ export async function createTcpServer(
   host: string | readonly string[] | null | undefined,
   port: number | null | undefined,
   options?: CreateServerOptions,
+  opener: StreamOpener = denoOpener(loop, io),
 ): Promise<Server> {
   checkFactory(protocolFactory, "createServer");
   checkOptions(options, KNOWN_SERVER_OPTIONS, "createServer");
   const sock = options?.sock ?? null;
   if (sock !== null) {
-    checkSock(sock, "createServer", false, {
+    checkSock(sock, "createServer", false, opener.descriptors, {
       names: "'host'/'port'",
       given: (host ?? null) !== null || (port ?? null) !== null,
     });
-    const listener = sock._serverListener(options?.backlog ?? 100);
+    const listener = opener.serve(sock, options?.backlog ?? 100);
     return await startServer(loop, io, [listener], protocolFactory, "createServer", options, make);
   }
   const hosts = typeof host === "string" || host === null || host === undefined ? [host] : host;
@@ -246,19 +390,23 @@ export async function createTcpServer(
     );
   }
   const reusePort = options?.reusePort === true;
-  // Passing reusePort without --unstable-net kills the process, uncatchably;
-  // listenDatagram exists exactly when that flag is on.
-  if (reusePort && typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function") {
+  // Passing reusePort to Deno without --unstable-net kills the process,
+  // uncatchably; listenDatagram exists exactly when that flag is on.
+  if (
+    reusePort && !opener.descriptors &&
+    typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function"
+  ) {
     throw new NotImplementedError(
       "Cannot create server with 'reusePort': Deno needs the --unstable-net flag for it",
     );
   }
-  const addresses: string[] = [];
+  // One listener per distinct address.
+  const addresses = new Map<string, number>();
   for (const h of hosts) {
     // asyncio's null or "" host means every interface; Deno's "::" is dual-stack,
     // so one IPv4 wildcard listener stands for it (as before).
     if (h === null || h === undefined || h === "") {
-      addresses.push("0.0.0.0");
+      addresses.set("0.0.0.0", AF_INET);
       continue;
     }
     const infos = await getaddrinfo(h, port ?? 0, {
@@ -266,17 +414,12 @@ export async function createTcpServer(
       type: SOCK_STREAM,
       flags: (options?.flags ?? 0) | AI_PASSIVE,
     });
-    for (const info of infos) addresses.push(info[4][0]);
+    for (const info of infos) addresses.set(info[4][0], info[0]);
   }
-  const listeners: Deno.Listener[] = [];
+  const listeners: ServerListener[] = [];
   try {
-    for (const hostname of new Set(addresses)) {
-      listeners.push(Deno.listen({
-        hostname,
-        port: port ?? 0,
-        tcpBacklog: backlog,
-        ...(reusePort ? { reusePort: true } : {}),
-      }));
+    for (const [hostname, family] of addresses) {
+      listeners.push(opener.listen(family, [hostname, port ?? 0], { backlog, reusePort }));
     }
   } catch (err) {
     for (const listener of listeners) listener.close();
@@ -345,9 +488,10 @@ export async function connectAcceptedSocket<P extends BaseProtocol>(
   protocolFactory: () => P,
   sock: unknown,
   options?: ConnectAcceptedSocketOptions,
+  descriptors = false,
 ): Promise<[Transport, P]> {
   checkAcceptedSocketArgs(protocolFactory, options);
-  checkSock(sock, "connectAcceptedSocket", false);
+  checkSock(sock, "connectAcceptedSocket", false, descriptors);
   return await wrapSocket(
     loop,
     io,
@@ -375,6 +519,14 @@ export function interleaveFamilies<T extends { family: number }>(items: T[], fir
   return result;
 }
 
+/** One address to connect to: an `AddrInfo`'s family and address. */
+export interface ConnectAddress {
+  /** `AF_INET`, `AF_INET6` or `AF_UNIX`. */
+  family: number;
+  /** `[host, port]`, or a Unix path. */
+  address: SockAddr;
+}
+
 /**
  * Connects to each address in order, one at a time when `delay` is null;
  * otherwise the next attempt also starts when `delay` seconds pass. The
@@ -385,11 +537,11 @@ export function interleaveFamilies<T extends { family: number }>(items: T[], fir
  */
 export function staggeredConnect(
   loop: AbstractEventLoop,
-  io: ProactorIo,
-  addresses: [string, number][],
+  opener: StreamOpener,
+  addresses: ConnectAddress[],
   delay: number | null,
-): Future<{ conn: Deno.TcpConn | null; errors: unknown[] }> {
-  const fut = loop.createFuture<{ conn: Deno.TcpConn | null; errors: unknown[] }>();
+): Future<{ conn: StreamConn | null; errors: unknown[] }> {
+  const fut = loop.createFuture<{ conn: StreamConn | null; errors: unknown[] }>();
   const errors: unknown[] = [];
   const controllers = new Set<AbortController>();
   let next = 0;
@@ -401,7 +553,7 @@ export function staggeredConnect(
     timer?.cancel();
     for (const controller of controllers) controller.abort();
   };
-  const finish = (conn: Deno.TcpConn | null) => {
+  const finish = (conn: StreamConn | null) => {
     stop();
     fut.setResult({ conn, errors });
   };
@@ -416,21 +568,18 @@ export function staggeredConnect(
       if (running === 0) finish(null);
       return;
     }
-    const [hostname, port] = addresses[next++];
+    const { family, address } = addresses[next++];
     const controller = new AbortController();
     controllers.add(controller);
     running++;
-    io.begin();
-    Deno.connect({ hostname, port, signal: controller.signal }).then(
+    opener.connect(family, address, controller.signal).then(
       (conn) => {
-        io.end();
         running--;
         controllers.delete(controller);
         if (settled || fut.done() || loop.isClosed()) conn.close();
         else finish(conn);
       },
       (err) => {
-        io.end();
         running--;
         controllers.delete(controller);
         if (settled || fut.done() || loop.isClosed()) return;
@@ -444,7 +593,12 @@ export function staggeredConnect(
   return fut;
 }
 
-function connectError(errors: unknown[], allErrors: boolean): unknown {
+/**
+ * Python's error when no attempt connected: an `ExceptionGroup` with
+ * `allErrors`, else the one error (the first if all say the same), else
+ * `Error("Multiple exceptions: ...")`.
+ */
+export function connectError(errors: unknown[], allErrors: boolean): unknown {
   if (allErrors) return new ExceptionGroup("createConnection failed", errors);
   if (errors.length === 1) return errors[0];
   const messages = errors.map((e) => String((e as Error)?.message ?? e));

@@ -1,7 +1,8 @@
 /**
- * `createUnixConnection` and `createUnixServer` of both loops, over
- * `Deno.connect`/`Deno.listen` with `transport: "unix"`; the loop's
- * `MakeTransport` hook wraps each conn in its kind of transport.
+ * `createUnixConnection` and `createUnixServer` of both loops. Connections
+ * are opened by the loop's `StreamOpener` (`Deno.connect` with
+ * `transport: "unix"`, or an `AF_UNIX` descriptor on the epoll selector);
+ * the loop's `MakeTransport` hook wraps each conn in its kind of transport.
  *
  * @module
  */
@@ -17,10 +18,13 @@ import {
   wrapSocket,
 } from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
+import type { FdSocket } from "./fd_socket.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import type { Server } from "./server.ts";
 import type { Socket } from "./socket.ts";
-import { type MakeTransport, prepareSocket, proactorTransports } from "./stream_transport.ts";
+import { AF_UNIX } from "./socket_constants.ts";
+import { type MakeTransport, proactorTransports } from "./stream_transport.ts";
+import { connectError, denoOpener, staggeredConnect, type StreamOpener } from "./tcp.ts";
 import type { Transport } from "./transport.ts";
 
 /** Options of `createUnixConnection`. */
@@ -28,10 +32,11 @@ export interface CreateUnixConnectionOptions {
   /** Extra information for the transport's `getExtraInfo`. */
   extra?: Record<string, unknown>;
   /**
-   * A connected `AF_UNIX` socket object to use instead of connecting; `path`
-   * must then be null. The transport takes it over.
+   * A connected `AF_UNIX` socket object (on the epoll selector also an
+   * `FdSocket`) to use instead of connecting; `path` must then be null. The
+   * transport takes it over.
    */
-  sock?: Socket | null;
+  sock?: Socket | FdSocket | null;
 }
 
 /** Options of `createUnixServer`. */
@@ -61,12 +66,13 @@ export async function createUnixConnection<P extends BaseProtocol>(
   path: string | null | undefined,
   options?: CreateUnixConnectionOptions,
   make: MakeTransport = proactorTransports(loop, io),
+  opener: StreamOpener = denoOpener(loop, io),
 ): Promise<[Transport, P]> {
   checkFactory(protocolFactory, "createUnixConnection");
   checkOptions(options, KNOWN_UNIX_CONNECTION_OPTIONS, "createUnixConnection");
   const sock = options?.sock ?? null;
   if (sock !== null) {
-    checkSock(sock, "createUnixConnection", true, {
+    checkSock(sock, "createUnixConnection", true, opener.descriptors, {
       names: "'path'",
       given: (path ?? null) !== null,
     });
@@ -81,22 +87,13 @@ export async function createUnixConnection<P extends BaseProtocol>(
     );
   }
   checkPath(path, "createUnixConnection");
-  // Deno cannot abort a Unix connect: a cancelled caller stops waiting, and
-  // the conn is closed when it arrives.
-  const fut = loop.createFuture<Deno.UnixConn>();
-  io.begin();
-  Deno.connect({ transport: "unix", path: path! }).then(
-    (conn) => {
-      io.end();
-      if (fut.done() || loop.isClosed()) conn.close();
-      else fut.setResult(conn);
-    },
-    (err) => {
-      io.end();
-      if (!fut.done() && !loop.isClosed()) fut.setException(err);
-    },
+  // One attempt; a cancelled caller aborts it where the opener can, and a
+  // conn that arrives anyway (Deno cannot abort a Unix connect) is closed.
+  const { conn, errors } = await connected(
+    staggeredConnect(loop, opener, [{ family: AF_UNIX, address: path! }], null),
+    (result) => result.conn?.close(),
   );
-  const conn = await connected(fut, (c) => c.close());
+  if (conn === null) throw connectError(errors, false);
   // Python shows the server's path as the client's peername.
   return await wrapConn(
     loop,
@@ -106,7 +103,7 @@ export async function createUnixConnection<P extends BaseProtocol>(
     "createUnixConnection",
     {
       ...options?.extra,
-      ...prepareSocket(conn),
+      ...opener.names(conn),
       peername: path,
     },
     "duplex",
@@ -126,14 +123,18 @@ export async function createUnixServer(
   path: string | null | undefined,
   options?: CreateUnixServerOptions,
   make: MakeTransport = proactorTransports(loop, io),
+  opener: StreamOpener = denoOpener(loop, io),
 ): Promise<Server> {
   checkFactory(protocolFactory, "createUnixServer");
   checkOptions(options, KNOWN_UNIX_SERVER_OPTIONS, "createUnixServer");
   const sock = options?.sock ?? null;
   if (sock !== null) {
-    checkSock(sock, "createUnixServer", true, { names: "'path'", given: (path ?? null) !== null });
-    // Deno's Unix listen takes no backlog.
-    const listener = sock._serverListener(100);
+    checkSock(sock, "createUnixServer", true, opener.descriptors, {
+      names: "'path'",
+      given: (path ?? null) !== null,
+    });
+    // Deno's Unix listen takes no backlog; 100 is asyncio's.
+    const listener = opener.serve(sock, 100);
     return await startServer(
       loop,
       io,
@@ -155,7 +156,7 @@ export async function createUnixServer(
     }
     if (stale) Deno.removeSync(path!);
   }
-  const listener = Deno.listen({ transport: "unix", path: path! });
+  const listener = opener.listen(AF_UNIX, path!, { backlog: 100, reusePort: false });
   return await startServer(
     loop,
     io,

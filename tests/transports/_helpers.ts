@@ -11,6 +11,9 @@ import {
   SelectorEventLoop,
 } from "../../loop/mod.ts";
 import type { Future } from "../../tasks/future.ts";
+import { EpollSelector } from "../../transports/epoll_selector.ts";
+// Opens libc outside any test when FFI is granted (the epoll loop's descriptors need it).
+import "./_epoll.ts";
 import {
   type BaseTransport,
   type CreateServerOptions,
@@ -49,6 +52,10 @@ export async function onLoop<L extends BaseEventLoop, T>(
     return await loop.runUntilComplete(() => main(loop));
   } finally {
     loop.close();
+    // No parked epoll_wait may outlive the test (the op sanitizer).
+    if (loop instanceof SelectorEventLoop && loop.selector instanceof EpollSelector) {
+      await loop.selector.closed;
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type BaseEventLoop, SelectorEventLoop } from "../../loop/mod.ts";
 import type { Future } from "../../tasks/future.ts";
-import type { BaseTransport, Transport } from "../../transports/mod.ts";
+import { type BaseTransport, FdSocket, type Transport } from "../../transports/mod.ts";
 import type { ExceptionContext } from "../../loop/abstract_event_loop.ts";
 import { captureLog } from "../loop/_helpers.ts";
 import { addressOf, bytes, Echo, LOOPS, onLoop, Recorder } from "./_helpers.ts";
@@ -108,8 +108,10 @@ for (const [name, make] of LOOPS) {
   Deno.test(`${name}: an accept error is logged and the server keeps serving`, async () => {
     const errors: ExceptionContext[] = [];
     // Inject the error through the listener: the first accept fails as with
-    // too many open files (EMFILE), the next ones are the real listener's.
+    // too many open files (EMFILE), the next ones are the real listener's
+    // (a Deno listener's accept, or a descriptor's accept4 on the epoll selector).
     const realListen = Deno.listen;
+    const realTryAccept = FdSocket.prototype._tryAccept;
     let failures = 0;
     const failingListen = ((options: Deno.TcpListenOptions) => {
       const listener = realListen(options);
@@ -122,6 +124,10 @@ for (const [name, make] of LOOPS) {
       };
       return listener;
     }) as typeof Deno.listen;
+    FdSocket.prototype._tryAccept = function () {
+      if (failures++ === 0) throw new Error("Too many open files (os error 24)");
+      return realTryAccept.call(this);
+    };
     await onLoop(make, async (loop) => {
       Deno.listen = failingListen;
       let server;
@@ -146,7 +152,9 @@ for (const [name, make] of LOOPS) {
       await client.lost;
       server.close();
       await server.waitClosed();
-    }, errors);
+    }, errors).finally(() => {
+      FdSocket.prototype._tryAccept = realTryAccept;
+    });
     assert.ok(failures >= 2);
   });
 
@@ -180,9 +188,18 @@ for (const [name, make] of LOOPS) {
 Deno.test("SelectorEventLoop: what resumeWriting() writes while the transport closes is still sent (Python's _write_ready)", async () => {
   await onLoop(() => new SelectorEventLoop(), async (loop) => {
     const served: Recorder[] = [];
+    const accepted = loop.createFuture<void>();
     const server = await loop.createServer(
       () => {
-        const r = new Recorder(loop);
+        // Reads nothing until the client closes: the kernel (descriptors send
+        // straight to it) cannot take everything, so the client buffers.
+        const r = new (class extends Recorder {
+          override connectionMade(t: BaseTransport): void {
+            super.connectionMade(t);
+            (t as Transport).pauseReading();
+            accepted.setResult(undefined);
+          }
+        })(loop);
         served.push(r);
         return r;
       },
@@ -202,9 +219,13 @@ Deno.test("SelectorEventLoop: what resumeWriting() writes while the transport cl
     [transport] = await loop.createConnection(() => writer, ...addressOf(server));
     // low: 0 resumes the writer only once everything was sent, as close() finishes.
     transport.setWriteBufferLimits({ high: HIGH, low: 0 });
-    const SIZE = 1024 * 1024;
+    await accepted;
+    // More than loopback's kernel buffers hold (4 MiB to send, 6 MiB to receive).
+    const SIZE = 16 * 1024 * 1024;
     transport.write(new Uint8Array(SIZE));
+    assert.ok(transport.getWriteBufferSize() > HIGH);
     transport.close();
+    served[0].transport!.resumeReading();
     await writer.lost;
     await served[0].lost;
     assert.equal(writer.tailWritten, true);

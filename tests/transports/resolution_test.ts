@@ -19,7 +19,7 @@ import {
   SOCK_DGRAM,
   SOCK_STREAM,
 } from "../../transports/mod.ts";
-import { interleaveFamilies, staggeredConnect } from "../../transports/tcp.ts";
+import { denoOpener, interleaveFamilies, staggeredConnect } from "../../transports/tcp.ts";
 import { addressOf, bytes, Echo, LOOPS, onLoop, onProactor, Recorder } from "./_helpers.ts";
 
 /** A port with nothing listening on 127.0.0.1 (bound, then released). */
@@ -111,14 +111,14 @@ Deno.test("staggeredConnect() tries the next address when the first refuses", as
   await onProactor(async (loop) => {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const io = new ProactorIoDriver();
-    const { conn, errors } = await staggeredConnect(loop, io, [
-      ["127.0.0.1", refusingPort()],
-      ["127.0.0.1", listener.addr.port],
+    const { conn, errors } = await staggeredConnect(loop, denoOpener(loop, io), [
+      { family: AF_INET, address: ["127.0.0.1", refusingPort()] },
+      { family: AF_INET, address: ["127.0.0.1", listener.addr.port] },
     ], null);
     assert.ok(conn !== null);
     assert.equal(errors.length, 1);
     assert.ok(errors[0] instanceof Deno.errors.ConnectionRefused);
-    assert.equal(conn.remoteAddr.port, listener.addr.port);
+    assert.equal((conn as Deno.TcpConn).remoteAddr.port, listener.addr.port);
     assert.equal(io.inFlight, 0);
     conn.close();
     (await listener.accept()).close();
@@ -131,20 +131,20 @@ Deno.test("staggeredConnect() with a delay returns the first conn, or every erro
     const a = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const b = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const io = new ProactorIoDriver();
-    const { conn, errors } = await staggeredConnect(loop, io, [
-      ["127.0.0.1", a.addr.port],
-      ["127.0.0.1", b.addr.port],
+    const { conn, errors } = await staggeredConnect(loop, denoOpener(loop, io), [
+      { family: AF_INET, address: ["127.0.0.1", a.addr.port] },
+      { family: AF_INET, address: ["127.0.0.1", b.addr.port] },
     ], 0.25);
     assert.ok(conn !== null);
     assert.deepEqual(errors, []);
-    assert.equal(conn.remoteAddr.port, a.addr.port);
+    assert.equal((conn as Deno.TcpConn).remoteAddr.port, a.addr.port);
     conn.close();
     (await a.accept()).close();
     a.close();
     b.close();
-    const failed = await staggeredConnect(loop, io, [
-      ["127.0.0.1", refusingPort()],
-      ["127.0.0.1", refusingPort()],
+    const failed = await staggeredConnect(loop, denoOpener(loop, io), [
+      { family: AF_INET, address: ["127.0.0.1", refusingPort()] },
+      { family: AF_INET, address: ["127.0.0.1", refusingPort()] },
     ], 0);
     assert.equal(failed.conn, null);
     assert.equal(failed.errors.length, 2);

@@ -30,7 +30,7 @@ async function connected(
   return {
     server,
     client,
-    conn,
+    conn: conn as Socket,
     close() {
       for (const s of [client, conn, server]) s.close();
     },
