@@ -237,3 +237,10 @@ export function osError(errno: number, action: string): Error {
   Object.assign(err, { code, errno });
   return err;
 }
+
+// Where FFI is granted, libc is opened when this module is imported, not when
+// the first descriptor is made: it stays open for the life of the process
+// either way, and opened before any test starts, Deno's resource sanitizer
+// does not report it as a library leaked by the first test (ours or a user's)
+// that makes a descriptor. Without the permission this only queries it.
+if (!("reason" in locateLibc())) libc();

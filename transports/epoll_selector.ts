@@ -93,8 +93,9 @@ function epollMask(events: number): number {
 
 /**
  * The epoll selector (see the module docs). Needs `--allow-ffi` on Linux;
- * libc and the epoll set are opened at the first {@linkcode FdSocket}
- * registration, so a loop that never registers one makes no FFI call.
+ * the epoll set is made at the first {@linkcode FdSocket} registration, so
+ * a loop that never registers one makes no epoll call (libc itself is
+ * opened when the module is imported with FFI granted).
  *
  * @example
  * ```ts ignore

@@ -13,8 +13,6 @@ import {
   type StreamWriter,
 } from "../../streams/mod.ts";
 import { have, output, payload } from "../examples/_sample.ts";
-// Opens libc outside any test when FFI is granted (the epoll loop's descriptors need it).
-import "../transports/_epoll.ts";
 
 const LOOPS: [string, () => ProactorEventLoop | SelectorEventLoop][] = [
   ["ProactorEventLoop", () => new ProactorEventLoop()],

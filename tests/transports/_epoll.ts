@@ -7,16 +7,11 @@
  * @module
  */
 import { SelectorEventLoop } from "../../loop/mod.ts";
-import { libc } from "../../transports/_libc.ts";
 import { EpollSelector } from "../../transports/epoll_selector.ts";
 import { ffiUnavailableReason } from "../../transports/ffi.ts";
 
 /** Whether the epoll selector can run here (FFI granted, Linux x86_64/aarch64). */
 export const FFI: boolean = ffiUnavailableReason() === null;
-
-// libc stays open for the life of the process: open it outside any test, or
-// the resource sanitizer blames the test that happened to open it.
-if (FFI) libc();
 
 /** Runs `main` on a fresh loop with the epoll selector, then closes it and waits for the selector. */
 export async function onEpoll<T>(main: (loop: SelectorEventLoop) => Promise<T>): Promise<T> {

@@ -12,8 +12,6 @@ import {
 } from "../../loop/mod.ts";
 import type { Future } from "../../tasks/future.ts";
 import { EpollSelector } from "../../transports/epoll_selector.ts";
-// Opens libc outside any test when FFI is granted (the epoll loop's descriptors need it).
-import "./_epoll.ts";
 import {
   type BaseTransport,
   type CreateServerOptions,
