@@ -6,8 +6,8 @@
  *   deno run -A bench/echo_server.ts PORT [selector|proactor|epoll] [SECONDS] [--buffered]
  *
  * `selector` is `SelectorEventLoop` on the Deno-ops selector; `epoll` is the same loop on the
- * epoll selector with real descriptors (`FdSocket`s accepted with `sockAccept`, wrapped with
- * `connectAcceptedSocket`; needs FFI, which `-A` grants).
+ * epoll selector, whose `createServer` listens and accepts on real descriptors (needs FFI, which
+ * `-A` grants).
  *
  * With SECONDS the server exits after that long (for `deno run --cpu-prof`, which writes its
  * profile only on a normal exit). With `--buffered` the protocol is a `BufferedProtocol` that
@@ -21,8 +21,6 @@ import {
   type BaseProtocol,
   type BaseTransport,
   BufferedProtocol,
-  createFdSocket,
-  type FdSocket,
   Protocol,
   type Transport,
 } from "../transports/mod.ts";
@@ -70,38 +68,13 @@ const loop = kind === "proactor"
   ? new ProactorEventLoop()
   : new SelectorEventLoop({ selector: kind === "epoll" ? "epoll" : "deno" });
 
-// The epoll server: an accept loop over a listening descriptor.
-async function serveEpoll(loop: SelectorEventLoop, listener: FdSocket): Promise<void> {
-  for (;;) {
-    const [conn] = await loop.sockAccept(listener);
-    loop.connectAcceptedSocket(makeProtocol, conn);
-  }
-}
-
 await loop.runUntilComplete(async () => {
-  let serving: PromiseLike<void>;
-  let stop: () => void;
-  if (loop instanceof SelectorEventLoop && kind === "epoll") {
-    const listener = createFdSocket();
-    listener.setsockopt(1, 2, 1); // SOL_SOCKET, SO_REUSEADDR, as Deno.listen does
-    listener.bind(["127.0.0.1", port]);
-    listener.listen(1024);
-    const task = loop.createTask(() => serveEpoll(loop, listener));
-    serving = task.then(() => {}, () => {});
-    stop = () => {
-      task.cancel();
-      listener.close();
-    };
-  } else {
-    const server = await loop.createServer(makeProtocol, "127.0.0.1", port);
-    serving = server.serveForever();
-    stop = () => server.close();
-  }
+  const server = await loop.createServer(makeProtocol, "127.0.0.1", port);
   console.error(`echo_server (${kind}${buffered ? ", buffered" : ""}) on 127.0.0.1:${port}`);
-  if (seconds === null) await serving;
+  if (seconds === null) await server.serveForever();
   else {
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    stop();
+    server.close();
   }
 });
 if (seconds !== null) Deno.exit(0);
