@@ -266,10 +266,15 @@ export class FdSocket {
         SOCK_NONBLOCK | SOCK_CLOEXEC,
       );
       if (fd >= 0) {
-        const peer = decodeSockaddr(addrBuf, lenBuf[0]);
         const sock = new FdSocket(fd, this.family, this.type, "connected");
-        sock.#noDelay();
-        return [sock, this.family === AF_UNIX ? "" : peer];
+        try {
+          const peer = decodeSockaddr(addrBuf, lenBuf[0]);
+          sock.#noDelay();
+          return [sock, this.family === AF_UNIX ? "" : peer];
+        } catch (err) {
+          sock.close(); // the accepted descriptor is ours until it is returned
+          throw err;
+        }
       }
       const errno = libc().errno();
       if (errno === EINTR) continue;

@@ -215,7 +215,16 @@ class FdServerListener implements ServerListener {
       }
       if (accepted === null) return;
       const [conn, peername] = accepted;
-      to.accepted(conn, { sockname: conn.getsockname(), peername });
+      let sockname;
+      try {
+        sockname = conn.getsockname();
+      } catch (err) {
+        conn.close(); // not handed to the server yet: nobody else would close it
+        this.#stop();
+        to.failed(err);
+        return;
+      }
+      to.accepted(conn, { sockname, peername });
     }
   };
 }
