@@ -98,16 +98,17 @@ function epollMask(events: number): number {
  * opened when the module is imported with FFI granted).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * // deno run --allow-ffi example.ts
  * import { createFdSocket, EpollSelector, EVENT_READ } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
  *
  * const selector = new EpollSelector();
  * const sock = createFdSocket();
  * sock.bind(["127.0.0.1", 0]);
  * sock.listen();
  * selector.register(sock, EVENT_READ);
- * console.log(selector.select(0)); // [] until a client connects
+ * assert.deepEqual(selector.select(0), []); // nothing to accept until a client connects
  * selector.close();
  * await selector.closed;
  * sock.close();

@@ -66,10 +66,11 @@ export interface CreateFdSocketOptions {
  * `socket.socket` as asyncio's `sock_*` methods and `add_reader` use it.
  *
  * @example Accept and connect over loopback on the epoll selector
- * ```ts ignore
+ * ```ts
  * // deno run --allow-ffi example.ts
  * import { SelectorEventLoop } from "@aio/asyncio/loop";
- * import { createFdSocket } from "@aio/asyncio/transports";
+ * import { createFdSocket, EpollSelector } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
  *
  * const loop = new SelectorEventLoop({ selector: "epoll" });
  * await loop.runUntilComplete(async () => {
@@ -80,9 +81,12 @@ export interface CreateFdSocketOptions {
  *   const accepted = loop.sockAccept(server);
  *   await loop.sockConnect(client, server.getsockname());
  *   const [conn] = await accepted;
+ *   await loop.sockSendall(client, new TextEncoder().encode("hi"));
+ *   assert.equal(new TextDecoder().decode(await loop.sockRecv(conn, 16)), "hi");
  *   for (const s of [conn, client, server]) s.close();
  * });
  * loop.close();
+ * await (loop.selector as EpollSelector).closed;
  * ```
  */
 export class FdSocket {
@@ -410,12 +414,13 @@ function closedError(action: string): Error {
  * followed by `setblocking(False)`. Needs `--allow-ffi` on Linux.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * // deno run --allow-ffi example.ts
  * import { AF_INET, createFdSocket } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
  *
  * const sock = createFdSocket({ family: AF_INET });
- * console.log(sock.fileno());
+ * assert.ok(sock.fileno() >= 0);
  * sock.close();
  * ```
  *
