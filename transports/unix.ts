@@ -128,35 +128,19 @@ export async function createUnixServer(
   checkFactory(protocolFactory, "createUnixServer");
   checkOptions(options, KNOWN_UNIX_SERVER_OPTIONS, "createUnixServer");
   const sock = options?.sock ?? null;
+  let listener;
   if (sock !== null) {
     checkSock(sock, "createUnixServer", true, opener.descriptors, {
       names: "'path'",
       given: (path ?? null) !== null,
     });
     // Deno's Unix listen takes no backlog; 100 is asyncio's.
-    const listener = opener.serve(sock, 100);
-    return await startServer(
-      loop,
-      io,
-      [listener],
-      protocolFactory,
-      "createUnixServer",
-      options,
-      make,
-    );
+    listener = opener.serve(sock, 100);
+  } else {
+    checkPath(path, "createUnixServer");
+    removeStaleSocket(path!, options?.cleanupSocket ?? true);
+    listener = opener.listen(AF_UNIX, path!, { backlog: 100, reusePort: false });
   }
-  checkPath(path, "createUnixServer");
-  // Deno reports AddrInUse for any file at the path; the abstract namespace ("\0…") has no file.
-  if ((options?.cleanupSocket ?? true) && !path!.startsWith("\0")) {
-    let stale = false;
-    try {
-      stale = Deno.lstatSync(path!).isSocket === true;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-    }
-    if (stale) Deno.removeSync(path!);
-  }
-  const listener = opener.listen(AF_UNIX, path!, { backlog: 100, reusePort: false });
   return await startServer(
     loop,
     io,
@@ -166,4 +150,18 @@ export async function createUnixServer(
     options,
     make,
   );
+}
+
+// Deno and bind() report AddrInUse for any file at the path: a socket file
+// left by an earlier server is removed (only a socket, never another kind of
+// file); the abstract namespace ("\0…") has no file.
+function removeStaleSocket(path: string, cleanup: boolean): void {
+  if (!cleanup || path.startsWith("\0")) return;
+  let stale = false;
+  try {
+    stale = Deno.lstatSync(path).isSocket === true;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  if (stale) Deno.removeSync(path);
 }
