@@ -793,8 +793,16 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
   async #drive(): Promise<void> {
     const ready = this.#ready;
     const timers = this.#timers;
+    const poll = this.#io.poll;
     for (;;) {
-      if (ready.length === 0 && !this.#stopping) await this.#waitForWork();
+      if (ready.length === 0 && !this.#stopping) {
+        // A driver that polls itself may catch I/O right here, on this thread.
+        if (poll !== undefined) await this.#pollIdle(poll);
+        // (Checked again: what ran meanwhile may have scheduled callbacks.)
+        if (ready.length === 0 && !this.#stopping) await this.#waitForWork();
+      } else if (poll !== undefined) {
+        poll(0);
+      }
       if (timers.length > 0) this.#collectDueTimers();
       const ntodo = ready.length;
       for (let i = 0; i < ntodo; i++) {
@@ -849,6 +857,16 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
     this.#sinceHostTurn = 0;
     steps.resumed = 0;
     steps.generation++;
+  }
+
+  // Idle, with a driver that polls itself: a microtask turn first, so what
+  // settled promises schedule is not held up by a blocking poll; then a poll
+  // bounded by the next timer.
+  async #pollIdle(poll: (timeout: number) => boolean): Promise<void> {
+    await null;
+    if (this.#ready.length > 0 || this.#stopping) return;
+    const timers = this.#timers;
+    poll(timers.length > 0 ? Math.max(0, timers.peekWhen() - this.#clock.now()) : Infinity);
   }
 
   async #waitForWork(): Promise<void> {

@@ -54,11 +54,25 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
   /** The selector's parking host turn, when it offers one (see `IoDriver.parkingTurn`). */
   readonly parkingTurn?: () => Promise<void>;
 
+  /**
+   * The selector's poll, when it offers one (see `IoDriver.poll`): what it
+   * finds ready is dispatched in the loop's next callback.
+   */
+  readonly poll?: (timeout: number) => boolean;
+
   /** Wraps `selector`; the loop calls {@linkcode SelectorIoDriver.attach} once it exists. */
   constructor(selector: Selector<S>) {
     this.#selector = selector;
     selector.setWakeup(this.#onWake);
     if (selector.parkingTurn !== undefined) this.parkingTurn = () => selector.parkingTurn!();
+    if (selector.poll !== undefined) {
+      this.poll = (timeout) => {
+        if (this.#scheduled) return true;
+        if (!selector.poll!(timeout)) return false;
+        this.#onWake();
+        return this.#scheduled;
+      };
+    }
   }
 
   /** The selector this driver dispatches. */

@@ -68,6 +68,12 @@ export type EpollSelectable = FdSocket | number | Socket;
 
 // Events read per fast epoll_wait (more stay ready for the next select).
 const MAX_EVENTS = 256;
+// The longest an idle loop waits for descriptors on its own thread (ms; the
+// unit of epoll_wait) before it parks a wait on another thread: a ready
+// descriptor then wakes the loop's thread directly, as uvloop's, instead of
+// through a parked call's completion (two thread switches). Deno's own I/O,
+// timers and promises wait that long at most, once per idle wait.
+const BLOCKING_WAIT_MS = 1;
 // The generation of the eventfd's own registration.
 const WAKE_GENERATION = 0xffffffff;
 
@@ -124,6 +130,8 @@ export class EpollSelector implements Selector<EpollSelectable> {
   #eventfd = -1;
   #generation = 0;
   #events: Uint8Array = new Uint8Array(0);
+  // Events a poll() read and the next select() reports.
+  #found = 0;
   readonly #word = new Uint8Array(8);
   // The parked wait and its buffer, kept until it settles (another thread writes it).
   #parked: Promise<number> | null = null;
@@ -242,18 +250,41 @@ export class EpollSelector implements Selector<EpollSelectable> {
   }
 
   /**
-   * The keys ready now, descriptors first; never blocks. Parks a wait for
-   * the descriptors when nothing at all is ready.
+   * The keys ready now, descriptors first (what the last `poll()` found,
+   * else a fast `epoll_wait`); never blocks.
    */
   select(_timeout?: number | null): Array<[SelectorKey<EpollSelectable>, number]> {
     this.#wakePending = false;
     const ready: Array<[SelectorKey<EpollSelectable>, number]> = [];
-    if (this.#epfd >= 0) this.#poll(ready);
+    if (this.#epfd >= 0) {
+      const n = this.#found > 0 ? this.#found : this.#wait(0);
+      this.#found = 0;
+      this.#collect(n, ready);
+    }
     for (const [inner, events] of this.#deno.select(0)) {
       ready.push([this.#keys.get(inner.fileobj)!, events]);
     }
-    if (ready.length === 0 && this.#entries.size > 0) this.#park();
     return ready;
+  }
+
+  /**
+   * Whether a descriptor is ready, waiting up to `timeout` seconds on this
+   * thread, and at most 1 ms (none while a Deno-ops socket has I/O in
+   * flight, whose completion needs the host); the next `select()` reports
+   * what it found. When `timeout` is not 0 and nothing came, parks a wait
+   * on another thread that calls the wake-up function once something does.
+   * The Deno-ops sockets wake it by themselves.
+   */
+  poll(timeout: number): boolean {
+    if (this.#epfd < 0 || this.#parked !== null) return false;
+    if (this.#found > 0) return true;
+    const ms = timeout > 0 && this.#deno.inFlight === 0
+      ? Math.min(BLOCKING_WAIT_MS, Math.floor(timeout * 1000))
+      : 0;
+    this.#found = this.#wait(ms);
+    if (this.#found > 0) return true;
+    if (timeout > 0 && this.#entries.size > 0) this.#park();
+    return false;
   }
 
   /**
@@ -347,16 +378,24 @@ export class EpollSelector implements Selector<EpollSelectable> {
     }
   }
 
-  #poll(ready: Array<[SelectorKey<EpollSelectable>, number]>): void {
+  // Reads up to MAX_EVENTS events into #events, waiting up to `ms` (a signal
+  // ends a blocking wait early, with nothing).
+  #wait(ms: number): number {
     const lib = this.#lib!;
-    const buf = this.#events;
     let n: number;
-    do n = lib.fn.epoll_wait(this.#epfd, buf, MAX_EVENTS, 0); while (
-      n < 0 && lib.errno() === EINTR
+    do n = lib.fn.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, ms); while (
+      n < 0 && lib.errno() === EINTR && ms === 0
     );
-    if (n < 0) throw osError(lib.errno(), "wait for events");
+    if (n >= 0) return n;
+    if (lib.errno() === EINTR) return 0;
+    throw osError(lib.errno(), "wait for events");
+  }
+
+  // Turns the `n` events read into #events into ready keys.
+  #collect(n: number, ready: Array<[SelectorKey<EpollSelectable>, number]>): void {
     if (n === 0) return;
-    const view = new DataView(buf.buffer);
+    const lib = this.#lib!;
+    const view = new DataView(this.#events.buffer);
     const { size, dataOffset } = lib.epoll;
     for (let i = 0; i < n; i++) {
       const base = i * size;

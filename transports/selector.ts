@@ -111,6 +111,15 @@ export interface Selector<S = unknown> {
    * `IoDriver.parkingTurn`); offered by a selector that polls I/O itself.
    */
   parkingTurn?(): Promise<void>;
+  /**
+   * Whether a registration is ready, waiting for one on this thread up to
+   * `timeout` seconds, or less by the selector's own bound (0: never
+   * blocks); what it found is what the next `select()` returns. When
+   * `timeout` is not 0 and nothing came, the selector calls the wake-up
+   * function once something does (it parks a wait). Offered by a selector
+   * that polls I/O itself; the loop calls it through `IoDriver.poll`.
+   */
+  poll?(timeout: number): boolean;
   /** Drops every registration. */
   close(): void;
 }

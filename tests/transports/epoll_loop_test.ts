@@ -216,7 +216,8 @@ Deno.test({
       server.bind(["127.0.0.1", 0]);
       server.listen();
       loop.addReader(server, () => {});
-      await sleep(0);
+      // The loop idles through this sleep: it polls on its thread, then parks a wait.
+      await sleep(0.01);
       assert.equal(selector.parked, true, "idle with a registration: the wait is parked");
       const t0 = loop.time();
       await sleep(0.03);
@@ -371,7 +372,7 @@ Deno.test({
       const loop = getRunningLoop() as SelectorEventLoop;
       selector = loop.selector as EpollSelector;
       loop.addReader(server, () => {});
-      await sleep(0);
+      await sleep(0.01); // the loop idles: it parks a wait
       assert.equal(selector.parked, true);
     }, { loopFactory: () => new SelectorEventLoop({ selector: "epoll" }) });
     assert.equal(selector!.parked, false, "no epoll_wait outlives run()");

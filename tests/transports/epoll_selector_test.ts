@@ -44,7 +44,7 @@ function connectTo(server: FdSocket): FdSocket {
 
 Deno.test({
   name:
-    "EpollSelector.select() parks when nothing is ready and wakes the loop when a descriptor becomes ready",
+    "EpollSelector.poll() waits on its thread, then parks when nothing is ready and wakes the loop when a descriptor becomes ready",
   ignore: !FFI,
   async fn() {
     const { selector, woken } = selectorWithWakeups();
@@ -52,7 +52,14 @@ Deno.test({
     selector.register(server, EVENT_READ, "server");
     await woken(); // registering asks for a select()
     assert.deepEqual(selector.select(0), []);
-    assert.equal(selector.parked, true);
+    assert.equal(selector.parked, false, "select() never parks");
+    assert.equal(selector.poll(0), false);
+    assert.equal(selector.parked, false, "a busy loop's poll (timeout 0) neither blocks nor parks");
+    const t0 = performance.now();
+    assert.equal(selector.poll(Infinity), false);
+    const waited = performance.now() - t0;
+    assert.ok(waited >= 0.5 && waited < 500, `an idle poll waits about 1 ms first: ${waited} ms`);
+    assert.equal(selector.parked, true, "then parks");
     const client = connectTo(server);
     await woken();
     const ready = selector.select(0);
@@ -129,7 +136,7 @@ Deno.test({
     const selector = new EpollSelector();
     const server = listening();
     selector.register(server, EVENT_READ);
-    selector.select(0);
+    selector.poll(Infinity);
     assert.equal(selector.parked, true);
     let woken = 0;
     selector.setWakeup(() => woken++);
@@ -137,8 +144,10 @@ Deno.test({
     while (selector.parked) await new Promise((r) => setImmediate(r));
     assert.equal(woken, 1, "the released wait wakes the loop once");
     selector.register(server, EVENT_READ);
-    selector.select(0);
-    selector.select(0); // the eventfd's count is consumed, a wait parks again
+    // The registration's wake-up count is consumed, then an idle poll parks again.
+    assert.equal(selector.poll(Infinity), true);
+    assert.deepEqual(selector.select(0), []);
+    assert.equal(selector.poll(Infinity), false);
     assert.equal(selector.parked, true);
     selector.close();
     await selector.closed;
