@@ -14,7 +14,8 @@
 # Environment: API (protocol), PY (a python3 with uvloop; default /usr/bin/python3), DENO
 # (default deno), DURATION (3 s per point), WARMUP (1 s), CONNS (10), SIZES ("1024 10240
 # 102400"), PIN (1), REPEAT (1: rounds over all the servers; the table shows the medians),
-# TABLE_ONLY (1: only print the table of an existing OUT_DIR).
+# TABLE_ONLY (1: only print the table of an existing OUT_DIR), ONLY (an extended regular
+# expression: only the servers whose names match it, e.g. ONLY='deno_raw|uvloop|epoll').
 # ../shared is read-only: the client is built from a copy in a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,11 @@ if [[ $API == protocol ]]; then
     "aio_buffered_epoll|$DENO run -A $ours @PORT@ epoll --buffered")
 fi
 
+if [[ -n ${ONLY:-} ]]; then
+  kept=()
+  for entry in "${servers[@]}"; do [[ ${entry%%|*} =~ $ONLY ]] && kept+=("$entry"); done
+  servers=("${kept[@]}")
+fi
 if [[ ${TABLE_ONLY:-0} == 1 ]]; then servers=(); else : >"$out/echo.jsonl"; fi
 # Rounds go over all the servers in turn, so a burst of noise from outside hits one round of
 # several servers rather than every round of one; the table shows the median of the rounds.
