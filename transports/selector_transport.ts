@@ -272,6 +272,7 @@ export class SelectorSocketTransport implements Transport {
     }
     this.#sendNow(nonEmpty);
   }
+
   /** Half-closes (`socket.shutdown(SHUT_WR)`) once the buffered data is sent. */
   writeEof(): void {
     if (this.#closing || this.#eofWritten) return;
