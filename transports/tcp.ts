@@ -158,7 +158,7 @@ export interface StreamOpener {
     family: number,
     address: SockAddr,
     signal: AbortSignal,
-    local?: readonly ConnectAddress[],
+    local?: readonly { family: number; address: SockAddr }[],
   ): Promise<StreamConn>;
   /** `sockname` and `peername` of a connection it made, as Python shows them. */
   names(conn: StreamConn): Record<string, unknown>;
