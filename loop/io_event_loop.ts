@@ -126,14 +126,18 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * tried in order (staggered with `happyEyeballsDelay`); `allErrors`
    * rejects with an `ExceptionGroup` of every attempt's error. With the
    * `sock` option (a connected socket object) nothing is connected: the
-   * transport takes the socket over.
+   * transport takes the socket over. `localAddr` binds the local end first
+   * (`SelectorEventLoop` on the epoll selector only).
    *
    * @throws {TypeError} `protocolFactory` is not a function or returns no
-   *   protocol, `host` is not a string, `sock` is given with `host`/`port`
-   *   or with neither, or an option is not supported.
-   * @throws {RangeError} `port` is not an integer from 0 to 65535.
-   * @throws {NotImplementedError} `localAddr` is given (Deno cannot bind a
-   *   connecting socket).
+   *   protocol, `host` is not a string, `localAddr` is not a `[host, port]`
+   *   pair, `sock` is given with `host`/`port` or with neither, or an
+   *   option is not supported.
+   * @throws {RangeError} `port` (or the port of `localAddr`) is not an
+   *   integer from 0 to 65535.
+   * @throws {NotImplementedError} `localAddr` is given on a loop that
+   *   connects through Deno (`Deno.connect` cannot bind a connecting
+   *   socket; the epoll selector's descriptors can).
    * @throws {GaiError} The host does not resolve.
    */
   override createConnection<P extends BaseProtocol>(
@@ -165,8 +169,10 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * @throws {TypeError} `protocolFactory` is not a function, `sock` is given
    *   with `host`/`port` or is not bound, or an option is not supported.
    * @throws {RangeError} `port` is out of range.
-   * @throws {NotImplementedError} `reuseAddress: false`, or `reusePort`
-   *   without Deno's `--unstable-net`.
+   * @throws {NotImplementedError} `reuseAddress: false` on a loop that
+   *   listens through Deno (which always sets `SO_REUSEADDR`; the epoll
+   *   selector's descriptors leave it off), or `reusePort` without Deno's
+   *   `--unstable-net`.
    */
   override createServer(
     protocolFactory: () => BaseProtocol,

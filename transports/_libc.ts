@@ -18,7 +18,9 @@
  * - The errno values and socket constants below are asm-generic's, the
  *   same on x86_64 and aarch64; what differs per architecture is the
  *   layout of `struct epoll_event` (12 bytes packed on x86_64, 16 with the
- *   data at offset 8 on aarch64), in `ARCH`.
+ *   data at offset 8 on aarch64), in `ARCH`. `struct iovec` and
+ *   `struct msghdr` (for `sendmsg`) are laid out alike on both (LP64):
+ *   `MSGHDR_IOV`, `MSGHDR_IOVLEN`, `MSGHDR_SIZE`.
  *
  * @module
  */
@@ -62,6 +64,17 @@ export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
 /** `MSG_NOSIGNAL`: EPIPE instead of SIGPIPE. */
 export const MSG_NOSIGNAL = 0x4000;
+/**
+ * `IOV_MAX`: the most buffers one `sendmsg`/`writev` takes (Linux's
+ * `UIO_MAXIOV`; more fail with EINVAL).
+ */
+export const IOV_MAX = 1024;
+/** The size of `struct msghdr` (LP64: x86_64 and aarch64). */
+export const MSGHDR_SIZE = 56;
+/** The offset of `msg_iov` (a pointer to `struct iovec[]`) in `struct msghdr`. */
+export const MSGHDR_IOV = 16;
+/** The offset of `msg_iovlen` (a `size_t`) in `struct msghdr`. */
+export const MSGHDR_IOVLEN = 24;
 /** `SHUT_WR`. */
 export const SHUT_WR = 1;
 /** `EPOLLIN`. */
@@ -105,6 +118,8 @@ const SYMBOLS = {
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  // A gather write: writev with flags, so MSG_NOSIGNAL turns SIGPIPE into EPIPE.
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },

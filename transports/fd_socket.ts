@@ -22,9 +22,13 @@ import {
   EINPROGRESS,
   EINTR,
   ENOTCONN,
+  IOV_MAX,
   IPPROTO_TCP,
   libc,
   MSG_NOSIGNAL,
+  MSGHDR_IOV,
+  MSGHDR_IOVLEN,
+  MSGHDR_SIZE,
   osError,
   SHUT_WR,
   SO_ERROR,
@@ -44,6 +48,11 @@ const EMPTY = new Uint8Array(0);
 const addrBuf = new Uint8Array(SOCKADDR_MAX);
 const lenBuf = new Uint32Array(1);
 const intBuf = new Int32Array(1);
+// The `struct msghdr` and `struct iovec[IOV_MAX]` of a gather send, made on
+// the first one (a pointer needs FFI); module-level, so never moved or freed.
+// Both are native-endian `u64` words: pointers and `size_t`s (LP64).
+let gather: { hdr: BigUint64Array; iov: BigUint64Array } | null = null;
+const NOTHING: readonly Uint8Array[] = [];
 
 /** A socket address as Python shows it: `[host, port]`, or a Unix path. */
 export type SockAddr = [host: string, port: number] | string;
@@ -91,9 +100,12 @@ export class FdSocket {
   readonly type: number;
   #fd: number;
   #state: SocketState;
-  // The unsent rest of the last _startSend (the socket is not writable until it drained).
-  #pending: Uint8Array | null = null;
-  #owned = false; // #pending is our copy, not the caller's buffer
+  // The unsent rest of the last _startSend: #pending from #head on, the first
+  // #offset bytes of #pending[#head] sent (not writable until it drained).
+  #pending: readonly Uint8Array[] = NOTHING;
+  #head = 0;
+  #offset = 0;
+  #owned = false; // #pending stays untouched until sent: ours, not the caller's
   #writeError: unknown = null;
   // Reads that hand out views go into pooled slabs, never written again while a view lives.
   readonly #slabs = new SlabReader();
@@ -190,7 +202,7 @@ export class FdSocket {
     libc().fn.close(this.#fd);
     this.#fd = -1;
     this.#state = "closed";
-    this.#pending = null;
+    this.#pending = NOTHING;
     this.#slabs.release();
   }
 
@@ -203,8 +215,8 @@ export class FdSocket {
   /** The socket has no send or connect still under way. */
   _writable(): boolean {
     if (this.#state === "connecting") this.#checkConnected();
-    if (this.#pending !== null) this.#flush();
-    return this.#pending === null && this.#state !== "connecting";
+    if (this.#pending !== NOTHING) this.#flush();
+    return this.#pending === NOTHING && this.#state !== "connecting";
   }
 
   /**
@@ -285,10 +297,28 @@ export class FdSocket {
    * @throws {TypeError} The socket is not connected.
    */
   _startSend(data: Uint8Array): void {
+    this._startSendv([data]);
+  }
+
+  /**
+   * Sends `chunks` in order as one stream, several at a time in one gather
+   * `sendmsg` (at most `IOV_MAX` per call), and what the kernel does not take
+   * as the socket becomes writable, as `_startSend`. The rest is copied
+   * once, into one buffer, unless `owned`: the chunks then stay untouched
+   * until the socket is writable again (a transport's own copies), and the
+   * rest is kept as views.
+   *
+   * @throws {unknown} The error a previous send failed with.
+   * @throws {TypeError} The socket is not connected.
+   */
+  _startSendv(chunks: readonly Uint8Array[], options?: { owned?: boolean }): void {
     this._throwWriteError();
     if (this.#state !== "connected") throw new TypeError(`Cannot send: socket is ${this.#state}`);
-    this.#pending = data;
-    this.#owned = false;
+    this.#pending = chunks;
+    this.#head = 0;
+    this.#offset = 0;
+    this.#owned = options?.owned ?? false;
+    this.#advance(0);
     this.#flush();
   }
 
@@ -338,28 +368,78 @@ export class FdSocket {
   }
 
   #flush(): void {
-    const data = this.#pending!;
-    const { fn } = libc();
-    let off = 0;
-    while (off < data.length) {
-      const rest = data.subarray(off);
-      const n = Number(fn.send(this.#fd, rest, BigInt(rest.length), MSG_NOSIGNAL));
+    const chunks = this.#pending;
+    while (this.#head < chunks.length) {
+      const n = this.#head === chunks.length - 1 ? this.#sendOne() : this.#sendGathered();
       if (n >= 0) {
-        off += n;
+        this.#advance(n);
         continue;
       }
       const errno = libc().errno();
       if (errno === EINTR) continue;
       if (errno === EAGAIN) {
-        // The caller's buffer is copied once; a rest already copied is ours.
-        this.#pending = this.#owned ? data.subarray(off) : data.slice(off);
-        this.#owned = true;
+        if (!this.#owned) this.#copyRest();
         return;
       }
       this.#writeError = osError(errno, "send");
       break;
     }
-    this.#pending = null;
+    this.#pending = NOTHING;
+  }
+
+  #sendOne(): number {
+    const rest = this.#pending[this.#head].subarray(this.#offset);
+    return Number(libc().fn.send(this.#fd, rest, BigInt(rest.length), MSG_NOSIGNAL));
+  }
+
+  // One sendmsg of up to IOV_MAX chunks from #head on.
+  #sendGathered(): number {
+    if (gather === null) {
+      const iov = new BigUint64Array(2 * IOV_MAX);
+      const hdr = new BigUint64Array(MSGHDR_SIZE / 8);
+      hdr[MSGHDR_IOV / 8] = address(iov, 0);
+      gather = { hdr, iov };
+    }
+    const { hdr, iov } = gather;
+    const chunks = this.#pending;
+    const end = Math.min(chunks.length, this.#head + IOV_MAX);
+    let offset = this.#offset;
+    for (let i = this.#head, j = 0; i < end; i++, j += 2) {
+      const chunk = chunks[i];
+      iov[j] = address(chunk, offset);
+      iov[j + 1] = BigInt(chunk.length - offset);
+      offset = 0;
+    }
+    hdr[MSGHDR_IOVLEN / 8] = BigInt(end - this.#head);
+    return Number(libc().fn.sendmsg(this.#fd, hdr, MSG_NOSIGNAL));
+  }
+
+  // `n` more bytes left: past whole chunks (and empty ones), then into the next one.
+  #advance(n: number): void {
+    const chunks = this.#pending;
+    this.#offset += n;
+    while (this.#head < chunks.length && this.#offset >= chunks[this.#head].length) {
+      this.#offset -= chunks[this.#head].length;
+      this.#head++;
+    }
+  }
+
+  // The caller may reuse its buffers once the send returns: the rest is copied once.
+  #copyRest(): void {
+    const chunks = this.#pending;
+    let size = -this.#offset;
+    for (let i = this.#head; i < chunks.length; i++) size += chunks[i].length;
+    const copy = new Uint8Array(size);
+    let at = 0;
+    for (let i = this.#head; i < chunks.length; i++) {
+      const rest = i === this.#head ? chunks[i].subarray(this.#offset) : chunks[i];
+      copy.set(rest, at);
+      at += rest.length;
+    }
+    this.#pending = [copy];
+    this.#head = 0;
+    this.#offset = 0;
+    this.#owned = true;
   }
 
   #checkConnected(): void {
@@ -391,6 +471,14 @@ export class FdSocket {
   #error(action: string): Error {
     return osError(libc().errno(), action);
   }
+}
+
+// The address of `view[offset]`, taken from its ArrayBuffer: reading
+// `.buffer` moves a small array's bytes out of the V8 heap for good, so the
+// address stays valid while other pointers are taken (which may collect).
+function address(view: ArrayBufferView, offset: number): bigint {
+  const base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(view.buffer));
+  return BigInt(base) + BigInt(view.byteOffset + offset);
 }
 
 function closedError(action: string): Error {

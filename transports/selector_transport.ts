@@ -12,11 +12,17 @@
  *   `resumeReading()` adds it again: a paused socket holds at most one read.
  * - **Writing**: `write()` copies into the transport's reused write buffer
  *   (`_write_buffer.ts`) and starts sending at once when nothing is
- *   buffered; otherwise the copy is queued (consecutive copies join). The socket is registered for
+ *   buffered (on a descriptor it sends the caller's bytes at once, and the
+ *   `FdSocket` copies only what the kernel did not take); otherwise the
+ *   copy is queued (consecutive copies join). The socket is registered for
  *   writing only while a write is in flight or queued: writable means the
- *   write in flight drained, and the writer then sends the queue (joined up
- *   to 256 KiB) or removes itself. Bytes in flight or queued count as
- *   buffered for the water marks (`pauseWriting`/`resumeWriting`).
+ *   write in flight drained, and the writer then sends the queue or removes
+ *   itself. A Deno-ops socket sends one queued chunk per round; a
+ *   descriptor sends the whole queue in one gather `sendmsg` (up to
+ *   `IOV_MAX` buffers per call), keeping the unsent rest as views of the
+ *   queued copies, and `writelines()` on an idle descriptor sends its
+ *   buffers the same way. Bytes in flight or queued count as buffered for
+ *   the water marks (`pauseWriting`/`resumeWriting`).
  * - **Callbacks** run only from loop callbacks and readiness dispatch, in
  *   asyncio's order: `connectionMade`, `dataReceived`*, `eofReceived`,
  *   `connectionLost(err | null)` exactly once.
@@ -229,28 +235,42 @@ export class SelectorSocketTransport implements Transport {
       return;
     }
     if (data.length === 0) return;
-    const queue = this.#queue;
-    const idle = this.#inFlight === 0 && queue.length === 0;
-    // A descriptor sends at once and copies only what the kernel did not take.
-    const copy = idle && this.#sock instanceof FdSocket ? data : this.#copies.copy(data);
-    this.#bufferSize += copy.length;
-    if (idle) {
-      if (!this.#send(copy)) return;
-      // All sent (a descriptor): done now, without a writer round.
-      if (this.#sock._writable()) this.#writeReady();
-      else this.#loop.addWriter(this.#sock, this.#writeReady);
-    } else {
-      const last = queue.length - 1;
-      const joined = last >= 0 ? WriteBuffer.join(queue[last], copy) : null;
-      if (joined === null) queue.push(copy);
-      else queue[last] = joined;
+    if (this.#idle()) {
+      // A descriptor sends at once and copies only what the kernel did not take.
+      this.#sendNow(this.#sock instanceof FdSocket ? data : this.#copies.copy(data));
+      return;
     }
+    const queue = this.#queue;
+    const copy = this.#copies.copy(data);
+    this.#bufferSize += copy.length;
+    const last = queue.length - 1;
+    const joined = last >= 0 ? WriteBuffer.join(queue[last], copy) : null;
+    if (joined === null) queue.push(copy);
+    else queue[last] = joined;
     this.#marks.maybePause(this.#bufferSize);
   }
 
-  /** Writes each buffer of `list`, in order. */
+  /**
+   * Writes each buffer of `list`, in order. On a descriptor with nothing
+   * buffered they leave together, in one gather send (`sendmsg`), as
+   * Python's `writelines` does.
+   *
+   * @throws {TypeError} An item of `list` is not a `Uint8Array` (nothing is written).
+   * @throws {RuntimeError} `writeEof()` was called.
+   */
   writelines(list: Iterable<Uint8Array>): void {
-    for (const data of list) this.write(data);
+    if (!(this.#sock instanceof FdSocket)) {
+      for (const data of list) this.write(data);
+      return;
+    }
+    const chunks = Array.from(list);
+    for (const data of chunks) checkWriteData(data);
+    const nonEmpty = chunks.filter((data) => data.length > 0);
+    if (this.#eofWritten || this.#connLost > 0 || !this.#idle() || nonEmpty.length < 2) {
+      for (const data of chunks) this.write(data);
+      return;
+    }
+    this.#sendNow(nonEmpty);
   }
 
   /** Half-closes (`socket.shutdown(SHUT_WR)`) once the buffered data is sent. */
@@ -372,15 +392,35 @@ export class SelectorSocketTransport implements Transport {
   // ----------------------------------------------------------------------
   // Writing.
 
-  // Starts sending `chunk`; false (and the transport is closing) if the socket failed.
-  #send(chunk: Uint8Array): boolean {
+  #idle(): boolean {
+    return this.#inFlight === 0 && this.#queue.length === 0;
+  }
+
+  // Nothing is buffered: sends `data` (the caller's on a descriptor, which
+  // copies what it keeps) now, and completes at once when all of it left.
+  #sendNow(data: Uint8Array | Uint8Array[]): void {
+    if (!this.#send(data, false)) return;
+    this.#bufferSize += this.#inFlight;
+    if (this.#sock._writable()) this.#writeReady();
+    else this.#loop.addWriter(this.#sock, this.#writeReady);
+    this.#marks.maybePause(this.#bufferSize);
+  }
+
+  // Starts sending `data`: a chunk, or on a descriptor several in one gather
+  // send (`owned`: the transport's copies, kept as they are until sent).
+  // False (and the transport is closing) if the socket failed.
+  #send(data: Uint8Array | Uint8Array[], owned: boolean): boolean {
+    const chunks = Array.isArray(data) ? data : [data];
     try {
-      this.#sock._startSend(chunk);
+      if (this.#sock instanceof FdSocket) this.#sock._startSendv(chunks, { owned });
+      else this.#sock._startSend(chunks[0]);
     } catch (err) {
       this.#fatalError(err, "Fatal write error on socket transport");
       return false;
     }
-    this.#inFlight = chunk.length;
+    let size = 0;
+    for (const chunk of chunks) size += chunk.length;
+    this.#inFlight = size;
     return true;
   }
 
@@ -398,7 +438,10 @@ export class SelectorSocketTransport implements Transport {
     this.#bufferSize -= this.#inFlight;
     this.#inFlight = 0;
     if (this.#queue.length > 0) {
-      if (this.#send(this.#queue.shift()!)) this.#marks.maybeResume(this.#bufferSize);
+      // A descriptor takes the whole queue in one gather send (as Python's
+      // _write_sendmsg); a Deno-ops socket one chunk per round.
+      const next = this.#sock instanceof FdSocket ? this.#queue.splice(0) : this.#queue.shift()!;
+      if (this.#send(next, true)) this.#marks.maybeResume(this.#bufferSize);
       return;
     }
     this.#copies.reset(); // nothing queued or in flight refers to it now

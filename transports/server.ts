@@ -5,7 +5,7 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { CancelledError, RuntimeError } from "../loop/exceptions.ts";
+import { CancelledError, NotImplementedError, RuntimeError } from "../loop/exceptions.ts";
 import type { Future } from "../tasks/future.ts";
 import { sleep } from "../tasks/sleep.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
@@ -29,10 +29,31 @@ const ACCEPT_RETRY_DELAY = 1;
  */
 export class TransportSocket {
   readonly #addr: [string, number] | string;
+  readonly #sock: FdSocket | undefined;
 
-  /** Wraps a socket address: `[host, port]`, or the path of a Unix socket. */
-  constructor(address: [host: string, port: number] | string) {
+  /**
+   * Wraps a socket address: `[host, port]`, or the path of a Unix socket;
+   * and the listening descriptor on the epoll selector (`sock`).
+   */
+  constructor(address: [host: string, port: number] | string, sock?: FdSocket) {
     this.#addr = typeof address === "string" ? address : [address[0], address[1]];
+    this.#sock = sock;
+  }
+
+  /**
+   * An integer option of the listening socket. Equivalent to
+   * `TransportSocket.getsockopt(level, option)`.
+   *
+   * @throws {NotImplementedError} The server listens through Deno (not on
+   *   the epoll selector's descriptors): Deno exposes no socket options.
+   */
+  getsockopt(level: number, option: number): number {
+    if (this.#sock === undefined) {
+      throw new NotImplementedError(
+        "Cannot get socket option: a Deno listener exposes none (the epoll selector's descriptors do)",
+      );
+    }
+    return this.#sock.getsockopt(level, option);
   }
 
   /**
@@ -63,6 +84,8 @@ export interface ListenerEvents {
 export interface ServerListener extends Closable {
   /** The bound address: `[host, port]`, or the path of a Unix socket. */
   readonly address: [host: string, port: number] | string;
+  /** The listening descriptor (the epoll selector), for `Server.sockets`. */
+  readonly sock?: FdSocket;
   /** Whether an accept is still in flight (a Deno accept settles only after close). */
   readonly pending: boolean;
   /** Starts accepting, telling `events`; does nothing while started. */
@@ -161,15 +184,15 @@ export function fdListener(loop: AbstractEventLoop, sock: FdSocket): ServerListe
 
 class FdServerListener implements ServerListener {
   readonly address: [host: string, port: number] | string;
+  readonly sock: FdSocket;
   readonly pending = false; // the kernel accepts: nothing is ever in flight
   readonly #loop: AbstractEventLoop;
-  readonly #sock: FdSocket;
   readonly #ino: number | null = null; // of the Unix socket file it bound
   #events: ListenerEvents | null = null;
 
   constructor(loop: AbstractEventLoop, sock: FdSocket) {
     this.#loop = loop;
-    this.#sock = sock;
+    this.sock = sock;
     this.address = sock.getsockname();
     const path = this.address;
     if (typeof path === "string" && path !== "" && !path.startsWith("\0")) {
@@ -180,13 +203,13 @@ class FdServerListener implements ServerListener {
   start(events: ListenerEvents): void {
     if (this.#events !== null) return;
     this.#events = events;
-    this.#loop.addReader(this.#sock, this.#ready);
+    this.#loop.addReader(this.sock, this.#ready);
   }
 
   close(): void {
-    if (this.#sock.fileno() < 0) return;
+    if (this.sock.fileno() < 0) return;
     this.#stop();
-    this.#sock.close();
+    this.sock.close();
     const path = this.address;
     if (this.#ino === null || typeof path !== "string") return;
     try {
@@ -198,7 +221,7 @@ class FdServerListener implements ServerListener {
 
   #stop(): void {
     this.#events = null;
-    if (!this.#loop.isClosed()) this.#loop.removeReader(this.#sock);
+    if (!this.#loop.isClosed()) this.#loop.removeReader(this.sock);
   }
 
   readonly #ready = (): void => {
@@ -207,7 +230,7 @@ class FdServerListener implements ServerListener {
       if (to === null) return; // closed by a callback
       let accepted;
       try {
-        accepted = this.#sock._tryAccept();
+        accepted = this.sock._tryAccept();
       } catch (err) {
         this.#stop();
         to.failed(err);
@@ -286,7 +309,7 @@ export class Server implements AsyncDisposable {
     this.#make = init.makeTransport;
     this.#listeners = [...init.listeners];
     this.#all = this.#listeners;
-    this.#sockets = this.#listeners.map((l) => new TransportSocket(l.address));
+    this.#sockets = this.#listeners.map((l) => new TransportSocket(l.address, l.sock));
     for (const listener of this.#listeners) this.#io.track(listener);
     watchUnclosed(this, `server ${this}`, this.#loop, this.#io, this.#listeners);
     this.#link = {

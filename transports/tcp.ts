@@ -30,7 +30,14 @@ import {
   wrapSocket,
 } from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
-import { IPPROTO_IPV6, IPV6_V6ONLY, SO_REUSEADDR, SO_REUSEPORT, SOL_SOCKET } from "./_libc.ts";
+import {
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  osError,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SOL_SOCKET,
+} from "./_libc.ts";
 import { createFdSocket, FdSocket, type SockAddr } from "./fd_socket.ts";
 import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
@@ -58,7 +65,11 @@ export interface CreateConnectionOptions {
   /** `AI_*` flags passed to `getaddrinfo`. */
   flags?: number;
   /**
-   * Not supported: `Deno.connect` cannot bind the local end, so this throws
+   * `[host, port]` to bind the local end to before connecting (port 0 picks
+   * a free port). Resolved as the remote address is (`family`, `proto`,
+   * `flags`); each attempt binds to the first local address of its own
+   * family that binds. On `SelectorEventLoop` with the epoll selector only:
+   * elsewhere `Deno.connect` cannot bind the local end, so this throws
    * `NotImplementedError`.
    */
   localAddr?: [string, number] | null;
@@ -100,7 +111,12 @@ export interface CreateServerOptions {
   family?: number;
   /** `AI_*` flags passed to `getaddrinfo` (`AI_PASSIVE` is always added). */
   flags?: number;
-  /** Deno always sets `SO_REUSEADDR`: `true` (or unset) is accepted, `false` throws. */
+  /**
+   * `SO_REUSEADDR` on the listening sockets (default true, as Python's on
+   * Linux). `false` leaves it off on `SelectorEventLoop` with the epoll
+   * selector only; elsewhere Deno always sets it, so `false` throws
+   * `NotImplementedError`.
+   */
   reuseAddress?: boolean;
   /** `SO_REUSEPORT`; needs Deno's `--unstable-net` (checked before use). */
   reusePort?: boolean;
@@ -122,20 +138,28 @@ export interface CreateServerOptions {
 export interface StreamOpener {
   /** Whether the `sock` options (and `connectAcceptedSocket`) take an `FdSocket`. */
   readonly descriptors: boolean;
+  /** Whether `connect` binds the local end (`localAddr`): `Deno.connect` cannot. */
+  readonly localBind: boolean;
   /**
-   * Listens on `address` of `family` (`[host, port]` with `SO_REUSEADDR`,
-   * or a Unix path).
+   * Listens on `address` of `family` (`[host, port]` with `SO_REUSEADDR`
+   * unless `reuseAddress: false`, or a Unix path).
    */
   listen(family: number, address: SockAddr, options: ListenOptions): ServerListener;
   /** Serves on a bound (it listens first) or listening socket object (checked). */
   serve(sock: Socket | FdSocket, backlog: number): ServerListener;
   /**
-   * Connects to `address` of `family` (`[host, port]`, or a Unix path).
-   * Aborting `signal` ends the attempt where it can (a connection that
-   * completes anyway is the caller's to close); a failed attempt leaves
-   * nothing open.
+   * Connects to `address` of `family` (`[host, port]`, or a Unix path),
+   * bound first to the first of the `local` addresses of that family that
+   * binds (only where `localBind`). Aborting `signal` ends the attempt where
+   * it can (a connection that completes anyway is the caller's to close); a
+   * failed attempt leaves nothing open.
    */
-  connect(family: number, address: SockAddr, signal: AbortSignal): Promise<StreamConn>;
+  connect(
+    family: number,
+    address: SockAddr,
+    signal: AbortSignal,
+    local?: readonly { family: number; address: SockAddr }[],
+  ): Promise<StreamConn>;
   /** `sockname` and `peername` of a connection it made, as Python shows them. */
   names(conn: StreamConn): Record<string, unknown>;
 }
@@ -146,14 +170,22 @@ export interface ListenOptions {
   backlog: number;
   /** `SO_REUSEPORT` (TCP). */
   reusePort: boolean;
+  /** `SO_REUSEADDR` (TCP; default true): Deno's listen cannot leave it off. */
+  reuseAddress?: boolean;
 }
 
 /** Connections over `Deno.connect` (counted by `io` while in flight), listeners over `Deno.listen`. */
 export function denoOpener(loop: AbstractEventLoop, io: ProactorIo): StreamOpener {
   return {
     descriptors: false,
-    listen: (family, address, { backlog, reusePort }) =>
-      denoListener(
+    localBind: false,
+    listen: (family, address, { backlog, reusePort, reuseAddress }) => {
+      if (reuseAddress === false && family !== AF_UNIX) {
+        throw new NotImplementedError(
+          "Cannot create server with 'reuseAddress: false': Deno always sets SO_REUSEADDR (the epoll selector does not)",
+        );
+      }
+      return denoListener(
         loop,
         io,
         family === AF_UNIX
@@ -164,7 +196,8 @@ export function denoOpener(loop: AbstractEventLoop, io: ProactorIo): StreamOpene
             tcpBacklog: backlog,
             ...(reusePort ? { reusePort: true } : {}),
           }),
-      ),
+      );
+    },
     serve: (sock, backlog) => denoListener(loop, io, (sock as Socket)._serverListener(backlog)),
     async connect(family, address, signal) {
       io.begin();
@@ -192,11 +225,14 @@ export function fdOpener(loop: AbstractEventLoop, io: ProactorIo): StreamOpener 
   const deno = denoOpener(loop, io);
   return {
     descriptors: true,
-    listen(family, address, { backlog, reusePort }) {
+    localBind: true,
+    listen(family, address, { backlog, reusePort, reuseAddress }) {
       const sock = createFdSocket({ family });
       try {
         // As Deno and Python do: a restarted server rebinds a port in TIME_WAIT.
-        if (family !== AF_UNIX) sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+        if (family !== AF_UNIX && reuseAddress !== false) {
+          sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+        }
         if (reusePort) sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
         // Python's create_server: an IPv6 listener leaves IPv4 to its own listener.
         if (family === AF_INET6) sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
@@ -218,8 +254,14 @@ export function fdOpener(loop: AbstractEventLoop, io: ProactorIo): StreamOpener 
       }
       return fdListener(loop, sock);
     },
-    async connect(family, address, signal) {
+    async connect(family, address, signal, local) {
       const sock = createFdSocket({ family });
+      try {
+        if (local !== undefined) bindLocal(sock, local);
+      } catch (err) {
+        sock.close();
+        throw err;
+      }
       // Eager, so the connect starts now, as Deno.connect does: an abort
       // right after still leaves a connection the peer sees closed.
       const task = loop.createTask(() => loop.sockConnect(sock, address), { eagerStart: true });
@@ -237,6 +279,30 @@ export function fdOpener(loop: AbstractEventLoop, io: ProactorIo): StreamOpener 
     },
     names: (conn) => fdSocketNames(conn as FdSocket),
   };
+}
+
+// Python's _connect_sock: the first local address of the socket's family
+// that binds; else the last bind error, or an error naming the family.
+function bindLocal(sock: FdSocket, local: readonly ConnectAddress[]): void {
+  let error: unknown = null;
+  for (const { family, address } of local) {
+    if (family !== sock.family) continue;
+    try {
+      sock.bind(address);
+      return;
+    } catch (err) {
+      const errno = (err as { errno?: unknown }).errno;
+      const where = typeof address === "string"
+        ? address
+        : `${family === AF_INET6 ? `[${address[0]}]` : address[0]}:${address[1]}`;
+      error = typeof errno === "number" ? osError(errno, `bind to local address ${where}`) : err;
+    }
+  }
+  throw error ?? new Error(
+    `Cannot bind to local address: no matching local address with family=${
+      sock.family === AF_INET6 ? "AF_INET6" : "AF_INET"
+    } found`,
+  );
 }
 
 const KNOWN_CONNECTION_OPTIONS = new Set([
@@ -299,10 +365,14 @@ export async function createTcpConnection<P extends BaseProtocol>(
     );
   }
   checkPort(port, "createConnection", false);
-  if (options?.localAddr !== undefined && options.localAddr !== null) {
-    throw new NotImplementedError(
-      "Cannot create connection with 'localAddr': Deno.connect() has no local bind",
-    );
+  const localAddr = options?.localAddr ?? null;
+  if (localAddr !== null) {
+    checkLocalAddr(localAddr);
+    if (!opener.localBind) {
+      throw new NotImplementedError(
+        "Cannot create connection with 'localAddr': Deno.connect() has no local bind (the epoll selector binds it)",
+      );
+    }
   }
   const delay = options?.happyEyeballsDelay ?? null;
   if (delay !== null && !(typeof delay === "number" && delay >= 0)) {
@@ -312,15 +382,24 @@ export async function createTcpConnection<P extends BaseProtocol>(
       }`,
     );
   }
-  const infos = await getaddrinfo(host, port, {
+  const hints = {
     family: options?.family ?? AF_UNSPEC,
     type: SOCK_STREAM,
     proto: options?.proto ?? 0,
     flags: options?.flags ?? 0,
-  });
+  };
+  const infos = await getaddrinfo(host, port, hints);
+  // As Python: the local address is resolved with the remote's hints.
+  const local = localAddr === null
+    ? undefined
+    : (await getaddrinfo(localAddr[0], localAddr[1], hints)).map((info) => ({
+      family: info[0],
+      address: info[4],
+    }));
   let addresses: ConnectAddress[] = infos.map((info) => ({
     family: info[0],
     address: info[4],
+    local,
   }));
   const interleave = options?.interleave ?? (delay !== null ? 1 : 0);
   if (interleave > 0) addresses = interleaveFamilies(addresses, interleave);
@@ -384,11 +463,6 @@ export async function createTcpServer(
       `Cannot create server as 'backlog' must be a non-negative integer: received ${backlog}`,
     );
   }
-  if (options?.reuseAddress === false) {
-    throw new NotImplementedError(
-      "Cannot create server with 'reuseAddress: false': Deno always sets SO_REUSEADDR",
-    );
-  }
   const reusePort = options?.reusePort === true;
   // Passing reusePort to Deno without --unstable-net kills the process,
   // uncatchably; listenDatagram exists exactly when that flag is on.
@@ -419,7 +493,13 @@ export async function createTcpServer(
   const listeners: ServerListener[] = [];
   try {
     for (const [hostname, family] of addresses) {
-      listeners.push(opener.listen(family, [hostname, port ?? 0], { backlog, reusePort }));
+      listeners.push(
+        opener.listen(family, [hostname, port ?? 0], {
+          backlog,
+          reusePort,
+          reuseAddress: options?.reuseAddress,
+        }),
+      );
     }
   } catch (err) {
     for (const listener of listeners) listener.close();
@@ -503,6 +583,25 @@ export async function connectAcceptedSocket<P extends BaseProtocol>(
   );
 }
 
+function checkLocalAddr(localAddr: unknown): asserts localAddr is [string, number] {
+  if (!Array.isArray(localAddr) || localAddr.length !== 2 || typeof localAddr[0] !== "string") {
+    throw new TypeError(
+      `Cannot create connection as 'localAddr' must be a [host, port] pair: received ${
+        Array.isArray(localAddr) ? JSON.stringify(localAddr) : describe(localAddr)
+      }`,
+    );
+  }
+  const port = localAddr[1];
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    const Class = typeof port === "number" ? RangeError : TypeError;
+    throw new Class(
+      `Cannot create connection as the port of 'localAddr' must be an integer from 0 to 65535: received ${
+        describe(port)
+      }`,
+    );
+  }
+}
+
 /** Python's `_interleave_addrinfos`: families alternate, the first taking `first` turns. */
 export function interleaveFamilies<T extends { family: number }>(items: T[], first: number): T[] {
   const byFamily = new Map<number, T[]>();
@@ -525,6 +624,8 @@ export interface ConnectAddress {
   family: number;
   /** `[host, port]`, or a Unix path. */
   address: SockAddr;
+  /** The local addresses to bind to first (`localAddr`), those of another family skipped. */
+  local?: readonly ConnectAddress[];
 }
 
 /**
@@ -568,11 +669,11 @@ export function staggeredConnect(
       if (running === 0) finish(null);
       return;
     }
-    const { family, address } = addresses[next++];
+    const { family, address, local } = addresses[next++];
     const controller = new AbortController();
     controllers.add(controller);
     running++;
-    opener.connect(family, address, controller.signal).then(
+    opener.connect(family, address, controller.signal, local).then(
       (conn) => {
         running--;
         controllers.delete(controller);
