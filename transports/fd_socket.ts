@@ -40,8 +40,13 @@ import {
 import { decodeSockaddr, encodeSockaddr, SOCKADDR_MAX } from "./_sockaddr.ts";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
 import type { SocketState } from "./socket.ts";
-import { SlabReader } from "./_slab_pool.ts";
 
+// Reads that hand out views go into the tail of a slab, never written again
+// (as `Socket._recvView`): at most MAX_VIEW_READ per read, a fresh slab when
+// the tail is below MIN_TAIL.
+const SLAB_SIZE = 512 * 1024;
+const MAX_VIEW_READ = 256 * 1024;
+const MIN_TAIL = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 
 // Scratch space for one call at a time (JavaScript is single-threaded here).
@@ -107,8 +112,8 @@ export class FdSocket {
   #offset = 0;
   #owned = false; // #pending stays untouched until sent: ours, not the caller's
   #writeError: unknown = null;
-  // Reads that hand out views go into pooled slabs, never written again while a view lives.
-  readonly #slabs = new SlabReader();
+  #slab: Uint8Array | null = null;
+  #slabUsed = 0;
 
   /** Use {@linkcode createFdSocket}, or the loop's `sockAccept`, to make one. */
   constructor(fd: number, family: number, type: number, state: SocketState) {
@@ -203,7 +208,6 @@ export class FdSocket {
     this.#fd = -1;
     this.#state = "closed";
     this.#pending = NOTHING;
-    this.#slabs.release();
   }
 
   // ----------------------------------------------------------------------
@@ -246,10 +250,17 @@ export class FdSocket {
    * @throws {Error} The OS error.
    */
   _recvView(): Uint8Array | null {
-    const n = this._tryRecvInto(this.#slabs.tail());
+    if (this.#slab === null || this.#slab.length - this.#slabUsed < MIN_TAIL) {
+      this.#slab = new Uint8Array(SLAB_SIZE);
+      this.#slabUsed = 0;
+    }
+    const start = this.#slabUsed;
+    const tail = this.#slab.subarray(start, Math.min(this.#slab.length, start + MAX_VIEW_READ));
+    const n = this._tryRecvInto(tail);
     if (n === null) return null;
     if (n === 0) return EMPTY;
-    return this.#slabs.take(n);
+    this.#slabUsed += n;
+    return this.#slab.subarray(start, start + n);
   }
 
   /**
