@@ -12,16 +12,19 @@
  * ## How it waits
  *
  * `select()` never blocks: it runs a fast, synchronous `epoll_wait(0)`
- * (~130 ns) and returns what is ready. When a `select()` finds nothing at
- * all, the loop is about to go idle, so the selector *parks*: it starts one
- * `nonblocking: true` `epoll_wait(-1)` (run by Deno on another thread; at
- * most one at a time) and, when it returns, calls the loop's wake-up, whose
- * next `select(0)` reads the real events. The parked call's own result is
- * only a signal: its buffer is never decoded, so a batch can never be stale.
- * Timers need no timeout on the parked wait: the base loop sleeps on its own
- * clock, and a parked wait that outlives the sleep is simply reused. While
- * the loop is busy, events are picked up by the fast call of each
- * dispatch, with no host round trip at all.
+ * (~130 ns) and returns what is ready. The loop calls `poll(timeout)` once
+ * per iteration (`IoDriver.poll`): with 0 while it has callbacks to run (a
+ * check), and with the time to its next timer when it would go idle. An
+ * idle poll waits in `epoll_wait` on the loop's own thread for at most
+ * 1 ms, so a descriptor that becomes ready wakes the loop directly (as
+ * uvloop's); what it read, the next `select()` returns. Only when nothing
+ * came does the selector *park*: it starts one `nonblocking: true`
+ * `epoll_wait(-1)` (run by Deno on another thread; at most one at a time)
+ * and, when it returns, calls the loop's wake-up, whose next `select(0)`
+ * reads the real events. The parked call's own result is only a signal:
+ * its buffer is never decoded, so a batch can never be stale. Timers need
+ * no timeout on the parked wait: the base loop sleeps on its own clock, and
+ * a parked wait that outlives the sleep is simply reused.
  *
  * An `eventfd` in the set ends a parked wait: on `close()` (so that no FFI
  * call outlives the selector: `closed` resolves once it returned and the

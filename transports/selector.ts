@@ -9,8 +9,10 @@
  * (JavaScript cannot), so a selector tells the loop that something may have
  * become ready through the wake-up function set with `setWakeup`; the loop
  * then schedules a `select(0)` with `callSoon`, which also wakes a sleeping
- * loop. An epoll selector calls the same wake-up when its parked
- * `epoll_wait` returns.
+ * loop. A selector that polls I/O itself (the epoll one) also offers
+ * `poll(timeout)`, which the loop calls once per iteration and which may
+ * wait briefly on the loop's thread; it calls the same wake-up when its
+ * parked `epoll_wait` returns.
  *
  * ## Readiness semantics of `DenoSelector`
  *
