@@ -95,3 +95,22 @@ export {
   type SockAddr,
 } from "./fd_socket.ts";
 export { ffiUnavailableReason } from "./ffi.ts";
+export {
+  CERT_NONE,
+  CERT_OPTIONAL,
+  CERT_REQUIRED,
+  type CertChainPem,
+  type ClientTlsOptions,
+  createDefaultContext,
+  type CreateDefaultContextOptions,
+  PROTOCOL_TLS_CLIENT,
+  PROTOCOL_TLS_SERVER,
+  Purpose,
+  type ServerTlsOptions,
+  SSLCertVerificationError,
+  SSLContext,
+  SSLError,
+  SSLObject,
+} from "./ssl_context.ts";
+export type { TlsConnectionOptions, TlsServerOptions } from "./tls.ts";
+export type { TlsHandshake } from "./stream_transport.ts";
