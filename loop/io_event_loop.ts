@@ -128,13 +128,28 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * `sock` option (a connected socket object) nothing is connected: the
    * transport takes the socket over.
    *
+   * With `ssl` (an `SSLContext`, or `true` for `createDefaultContext()`)
+   * the TCP connection is upgraded with Deno's own TLS (`Deno.startTls`,
+   * verifying `serverHostname`, which defaults to `host`), on every loop
+   * (on the epoll selector too, where it is a Deno conn, not a
+   * descriptor); the handshake completes before `connectionMade`, within
+   * `sslHandshakeTimeout` seconds (default 60). See `transports/tls.ts`.
+   *
    * @throws {TypeError} `protocolFactory` is not a function or returns no
    *   protocol, `host` is not a string, `sock` is given with `host`/`port`
-   *   or with neither, or an option is not supported.
-   * @throws {RangeError} `port` is not an integer from 0 to 65535.
+   *   or with neither, an option is not supported, or a TLS option is
+   *   given without `ssl` or does not fit.
+   * @throws {RangeError} `port` is not an integer from 0 to 65535, or a TLS
+   *   timeout is not a positive number.
    * @throws {NotImplementedError} `localAddr` is given (Deno cannot bind a
-   *   connecting socket).
+   *   connecting socket), `ssl` with `sock`, or an `SSLContext` asking what
+   *   Deno's TLS client cannot do (`verifyMode = CERT_NONE`, a client
+   *   certificate).
    * @throws {GaiError} The host does not resolve.
+   * @throws {SSLError} The handshake fails (`SSLCertVerificationError` for
+   *   the server's certificate).
+   * @throws {Deno.errors.ConnectionAborted} The handshake took longer than
+   *   `sslHandshakeTimeout`.
    */
   override createConnection<P extends BaseProtocol>(
     protocolFactory: () => P,
@@ -162,11 +177,20 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * `loop.create_server()`. With the `sock` option (a bound or listening
    * socket object) the server serves on that socket and closes it on close.
    *
+   * With `ssl` (a server `SSLContext` with a certificate chain) each
+   * listener is `Deno.listenTls` and each client's handshake completes
+   * before its `connectionMade`; a client whose handshake fails or takes
+   * longer than `sslHandshakeTimeout` is closed (reported to the exception
+   * handler in debug mode, as asyncio) and serving goes on.
+   *
    * @throws {TypeError} `protocolFactory` is not a function, `sock` is given
-   *   with `host`/`port` or is not bound, or an option is not supported.
-   * @throws {RangeError} `port` is out of range.
-   * @throws {NotImplementedError} `reuseAddress: false`, or `reusePort`
-   *   without Deno's `--unstable-net`.
+   *   with `host`/`port` or is not bound, an option is not supported, or
+   *   `ssl` is not a server `SSLContext` with a certificate chain.
+   * @throws {RangeError} `port` is out of range, or a TLS timeout is not a
+   *   positive number.
+   * @throws {NotImplementedError} `reuseAddress: false`, `reusePort`
+   *   without Deno's `--unstable-net`, `ssl` with `sock`, or a context that
+   *   asks for client certificates.
    */
   override createServer(
     protocolFactory: () => BaseProtocol,

@@ -9,8 +9,10 @@ import {
   CancelledError,
   type ExceptionContext,
   NotImplementedError,
+  ProactorEventLoop,
   SelectorEventLoop,
   setLogger,
+  TimeoutError,
 } from "../../loop/mod.ts";
 import {
   CERT_NONE,
@@ -19,6 +21,7 @@ import {
   createDefaultContext,
   createSocket,
   EpollSelector,
+  type ProactorIo,
   Protocol,
   PROTOCOL_TLS_CLIENT,
   PROTOCOL_TLS_SERVER,
@@ -28,6 +31,7 @@ import {
   SSLError,
   SSLObject,
 } from "../../transports/mod.ts";
+import { ProactorStreamTransport, type StreamConn } from "../../transports/stream_transport.ts";
 import { FFI } from "./_epoll.ts";
 import { addressOf, bytes, Echo, LOOPS, onLoop, Recorder } from "./_helpers.ts";
 
@@ -729,4 +733,50 @@ Deno.test({
       assert.match(note, /the TLS-over-transport layer does not exist yet/);
     }
   },
+});
+
+Deno.test("ProactorStreamTransport over TLS: close() gives up on a close_notify that takes longer than sslShutdownTimeout", async () => {
+  await onLoop(() => new ProactorEventLoop(), async (loop) => {
+    const io: ProactorIo = {
+      begin() {},
+      end() {},
+      track() {},
+      untrack() {},
+      isTracked: () => false,
+    };
+    let closed = false;
+    let failRead: ((err: unknown) => void) | null = null;
+    const written: number[] = [];
+    const conn: StreamConn = {
+      read: () => new Promise((_, reject) => (failRead = reject)),
+      write: (p) => Promise.resolve(written.push(p.length)).then(() => p.length),
+      // The peer never takes the close_notify.
+      closeWrite: () => new Promise<void>(() => {}),
+      close() {
+        closed = true;
+        failRead?.(new Deno.errors.BadResource("closed"));
+      },
+    };
+    const protocol = new Recorder(loop);
+    const waiter = loop.createFuture<void>();
+    const transport = new ProactorStreamTransport(loop, io, conn, protocol, {
+      waiter,
+      tls: {
+        run: () => Promise.resolve(),
+        handshakeTimeout: 1,
+        shutdownTimeout: 0.05,
+        serverSide: false,
+      },
+    });
+    await waiter;
+    transport.write(bytes("last"));
+    const started = loop.time();
+    transport.close();
+    await protocol.lost;
+    assert.ok(loop.time() - started >= 0.04);
+    assert.deepEqual(written, [4]);
+    assert.ok(protocol.lostWith instanceof TimeoutError);
+    assert.equal((protocol.lostWith as Error).message, "SSL shutdown timed out");
+    assert.equal(closed, true);
+  });
 });
