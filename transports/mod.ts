@@ -113,4 +113,3 @@ export {
   SSLObject,
 } from "./ssl_context.ts";
 export type { TlsConnectionOptions, TlsServerOptions } from "./tls.ts";
-export type { TlsHandshake } from "./stream_transport.ts";

@@ -31,6 +31,7 @@
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { RuntimeError, TimeoutError } from "../loop/exceptions.ts";
+import type { TimerHandle } from "../loop/handle.ts";
 import type { Future } from "../tasks/future.ts";
 import {
   callConnectionLost,
@@ -169,6 +170,8 @@ export class ProactorStreamTransport implements Transport {
   // TLS: the protocol hears of the connection only after the handshake.
   readonly #tls: TlsHandshake | null;
   #made = false;
+  #shutdown: TimerHandle | null = null; // the close_notify's deadline while it is sent
+  #aborted = false;
 
   /** Wraps `conn` (already connected or open) and schedules `connectionMade`. */
   constructor(
@@ -334,6 +337,15 @@ export class ProactorStreamTransport implements Transport {
 
   /** Closes now, dropping buffered data; `connectionLost(null)` follows. */
   abort(): void {
+    this.#aborted = true;
+    if (this.#shutdown !== null) {
+      // A TLS close_notify is in flight: give up on it.
+      this.#shutdown.cancel();
+      this.#shutdown = null;
+      this.#closeConn();
+      this.#loop.callSoon(() => this.#callConnectionLost(null));
+      return;
+    }
     this.#forceClose(null);
   }
 
@@ -568,12 +580,13 @@ export class ProactorStreamTransport implements Transport {
   // close_notify first (Python's SSL shutdown), for at most shutdownTimeout.
   #flushed(): void {
     const tls = this.#tls;
-    if (tls === null || !this.#made || this.#writeClosed || this.#lostCalled) {
+    if (tls === null || !this.#made || this.#writeClosed || this.#aborted || this.#lostCalled) {
       this.#callConnectionLost(null);
       return;
     }
     this.#writeClosed = true;
-    const timer = this.#loop.callLater(tls.shutdownTimeout, () => {
+    this.#shutdown = this.#loop.callLater(tls.shutdownTimeout, () => {
+      this.#shutdown = null;
       this.#closeConn();
       this.#callConnectionLost(new TimeoutError("SSL shutdown timed out"));
     });
@@ -582,7 +595,9 @@ export class ProactorStreamTransport implements Transport {
     // every byte was handed over.
     const done = () =>
       this.#complete(() => {
-        timer.cancel();
+        if (this.#shutdown === null) return; // timed out or aborted meanwhile
+        this.#shutdown.cancel();
+        this.#shutdown = null;
         this.#callConnectionLost(null);
       });
     this.#conn.closeWrite!().then(done, done);

@@ -153,8 +153,8 @@ export function checkClientTls(
  * Checks the TLS options of a server `method`: null when `ssl` is not
  * asked for.
  *
- * @throws {TypeError} `ssl` is not an `SSLContext` (Python refuses `true`
- *   too), is a client context or has no certificate chain, or a timeout is
+ * @throws {TypeError} `ssl` is not an `SSLContext` (a boolean neither, as
+ *   Python), is a client context or has no certificate chain, or a timeout is
  *   given without `ssl`.
  * @throws {RangeError} A timeout is not a positive number.
  * @throws {NotImplementedError} The context asks for client certificates.
@@ -164,7 +164,7 @@ export function checkServerTls(
   method: string,
 ): ServerTls | null {
   const ssl = options?.ssl ?? null;
-  if (ssl === null || (ssl as unknown) === false) {
+  if (ssl === null) {
     onlyWithSsl(options, ["sslHandshakeTimeout", "sslShutdownTimeout"], method);
     return null;
   }

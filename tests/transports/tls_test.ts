@@ -32,6 +32,7 @@ import {
   SSLObject,
 } from "../../transports/mod.ts";
 import { ProactorStreamTransport, type StreamConn } from "../../transports/stream_transport.ts";
+import type { Future } from "../../tasks/future.ts";
 import { FFI } from "./_epoll.ts";
 import { addressOf, bytes, Echo, LOOPS, onLoop, Recorder } from "./_helpers.ts";
 
@@ -571,6 +572,7 @@ for (const [name, make] of LOOPS) {
         loop.createServer(p, "127.0.0.1", 0, options);
       const serverCases: [Record<string, unknown>, ErrorConstructor, RegExp][] = [
         [{ ssl: true }, TypeError, /'ssl' must be an SSLContext: received boolean/],
+        [{ ssl: false }, TypeError, /'ssl' must be an SSLContext: received boolean/],
         [{ ssl: clientContext() }, TypeError, /must be a server context/],
         [{ ssl: new SSLContext(PROTOCOL_TLS_SERVER) }, TypeError, /no certificate chain/],
         [{ sslHandshakeTimeout: 5 }, TypeError, /only meaningful with 'ssl'/],
@@ -735,7 +737,7 @@ Deno.test({
   },
 });
 
-Deno.test("ProactorStreamTransport over TLS: close() gives up on a close_notify that takes longer than sslShutdownTimeout", async () => {
+Deno.test("ProactorStreamTransport over TLS: close() gives up on a close_notify that takes longer than sslShutdownTimeout, abort() at once", async () => {
   await onLoop(() => new ProactorEventLoop(), async (loop) => {
     const io: ProactorIo = {
       begin() {},
@@ -745,13 +747,19 @@ Deno.test("ProactorStreamTransport over TLS: close() gives up on a close_notify 
       isTracked: () => false,
     };
     let closed = false;
+    let closeWrites = 0;
+    let sending: Future<void> | null = null;
     let failRead: ((err: unknown) => void) | null = null;
     const written: number[] = [];
     const conn: StreamConn = {
       read: () => new Promise((_, reject) => (failRead = reject)),
       write: (p) => Promise.resolve(written.push(p.length)).then(() => p.length),
       // The peer never takes the close_notify.
-      closeWrite: () => new Promise<void>(() => {}),
+      closeWrite() {
+        closeWrites++;
+        if (sending !== null && !sending.done()) sending.setResult(undefined);
+        return new Promise<void>(() => {});
+      },
       close() {
         closed = true;
         failRead?.(new Deno.errors.BadResource("closed"));
@@ -778,5 +786,28 @@ Deno.test("ProactorStreamTransport over TLS: close() gives up on a close_notify 
     assert.ok(protocol.lostWith instanceof TimeoutError);
     assert.equal((protocol.lostWith as Error).message, "SSL shutdown timed out");
     assert.equal(closed, true);
+
+    // abort() during the close_notify gives up on it at once.
+    closed = false;
+    const second = new Recorder(loop);
+    const ready = loop.createFuture<void>();
+    const aborted = new ProactorStreamTransport(loop, io, conn, second, {
+      waiter: ready,
+      tls: {
+        run: () => Promise.resolve(),
+        handshakeTimeout: 1,
+        shutdownTimeout: 60,
+        serverSide: false,
+      },
+    });
+    await ready;
+    sending = loop.createFuture<void>();
+    aborted.close();
+    await sending;
+    aborted.abort();
+    await second.lost;
+    assert.equal(second.lostWith, null);
+    assert.equal(closed, true);
+    assert.equal(closeWrites, 2);
   });
 });
