@@ -101,8 +101,9 @@ export interface ProactorStreamTransportOptions {
  * `SSLProtocol`: `run()` (the handshake) completes before
  * `connectionMade`, or the connection is aborted after `handshakeTimeout`
  * seconds with `ConnectionAborted`; the protocol hears nothing of a failed
- * handshake (a client's `createConnection` rejects with its error, a
- * server reports it to the exception handler in debug mode). `close()`
+ * handshake (the `waiter` of a client's `createConnection` rejects with
+ * its error; without a waiter, a server's connection, it goes to the
+ * exception handler in debug mode). `close()`
  * sends TLS's close_notify (`closeWrite`) after the buffered data, for at
  * most `shutdownTimeout` seconds, before the conn is closed.
  */
@@ -113,8 +114,6 @@ export interface TlsHandshake {
   handshakeTimeout: number;
   /** Seconds the close_notify may take to send. */
   shutdownTimeout: number;
-  /** Whether this is a server's conn (its failed handshakes are only reported in debug mode). */
-  serverSide: boolean;
 }
 
 /**

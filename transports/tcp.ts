@@ -453,9 +453,10 @@ export async function createTcpServer(
   }
   const reusePort = options?.reusePort === true;
   // Passing reusePort to Deno without --unstable-net kills the process,
-  // uncatchably; listenDatagram exists exactly when that flag is on.
+  // uncatchably; listenDatagram exists exactly when that flag is on. A TLS
+  // listener is Deno's on every loop.
   if (
-    reusePort && !opener.descriptors &&
+    reusePort && (tls !== null || !opener.descriptors) &&
     typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function"
   ) {
     throw new NotImplementedError(

@@ -277,7 +277,6 @@ export function tlsTransports(
       },
       handshakeTimeout: tls.handshakeTimeout,
       shutdownTimeout: tls.shutdownTimeout,
-      serverSide,
     };
     const transport = new ProactorStreamTransport(loop, io, conn, protocol, {
       ...options,

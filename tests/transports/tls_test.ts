@@ -773,7 +773,6 @@ Deno.test("ProactorStreamTransport over TLS: close() gives up on a close_notify 
         run: () => Promise.resolve(),
         handshakeTimeout: 1,
         shutdownTimeout: 0.05,
-        serverSide: false,
       },
     });
     await waiter;
@@ -797,7 +796,6 @@ Deno.test("ProactorStreamTransport over TLS: close() gives up on a close_notify 
         run: () => Promise.resolve(),
         handshakeTimeout: 1,
         shutdownTimeout: 60,
-        serverSide: false,
       },
     });
     await ready;
