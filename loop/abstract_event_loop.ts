@@ -162,7 +162,11 @@ export interface AbstractEventLoop {
     count?: number | null,
     options?: Record<string, unknown>,
   ): Promise<number>;
-  /** Upgrades a connection to TLS. Equivalent to `loop.start_tls()`. */
+  /**
+   * Upgrades a connection to TLS. Equivalent to `loop.start_tls()`; not
+   * available yet (it needs the TLS-over-transport layer: see
+   * `BaseEventLoop.startTls`).
+   */
   startTls(
     transport: unknown,
     protocol: unknown,

@@ -542,12 +542,22 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
   }
 
   /**
-   * Not available yet on this loop (see `docs/python_mapping.md`).
+   * Not available on any loop yet: upgrading a transport in place needs the
+   * TLS-over-transport layer (TLS run over the transport's bytes, as
+   * Python's `SSLProtocol`). Deno's own `Deno.startTls()` upgrades only a
+   * client TCP conn with no read pending, while a transport keeps a read in
+   * flight; and Deno has no server-side upgrade at all. For TLS from the
+   * start, give `createConnection` or `createServer` the `ssl` option (see
+   * `docs/python_mapping.md`).
    *
-   * @throws {NotImplementedError} Lands with the TLS work.
+   * @throws {NotImplementedError} Always, with that reason.
    */
   startTls(): Promise<unknown> {
-    return Promise.reject(notYet("startTls", "the TLS work"));
+    return Promise.reject(
+      new NotImplementedError(
+        "Cannot call loop.startTls(): upgrading a transport needs the TLS-over-transport layer, which does not exist yet (Deno.startTls() upgrades only a client TCP conn with no read pending, and Deno has no server-side upgrade); use the 'ssl' option of createConnection() or createServer()",
+      ),
+    );
   }
 
   /**

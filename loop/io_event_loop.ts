@@ -129,16 +129,30 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * transport takes the socket over. `localAddr` binds the local end first
    * (`SelectorEventLoop` on the epoll selector only).
    *
+   * With `ssl` (an `SSLContext`, or `true` for `createDefaultContext()`)
+   * the TCP connection is upgraded with Deno's own TLS (`Deno.startTls`,
+   * verifying `serverHostname`, which defaults to `host`), on every loop
+   * (on the epoll selector too, where it is a Deno conn, not a
+   * descriptor); the handshake completes before `connectionMade`, within
+   * `sslHandshakeTimeout` seconds (default 60). See `transports/tls.ts`.
+   *
    * @throws {TypeError} `protocolFactory` is not a function or returns no
    *   protocol, `host` is not a string, `localAddr` is not a `[host, port]`
-   *   pair, `sock` is given with `host`/`port` or with neither, or an
-   *   option is not supported.
+   *   pair, `sock` is given with `host`/`port` or with neither, an option is
+   *   not supported, or a TLS option is given without `ssl` or does not fit.
    * @throws {RangeError} `port` (or the port of `localAddr`) is not an
-   *   integer from 0 to 65535.
+   *   integer from 0 to 65535, or a TLS timeout is not a positive number.
    * @throws {NotImplementedError} `localAddr` is given on a loop that
    *   connects through Deno (`Deno.connect` cannot bind a connecting
-   *   socket; the epoll selector's descriptors can).
+   *   socket; the epoll selector's descriptors can) or with `ssl` (Deno's
+   *   TLS connects through `Deno.connect`), `ssl` with `sock`, or an
+   *   `SSLContext` asking what Deno's TLS client cannot do
+   *   (`verifyMode = CERT_NONE`, a client certificate).
    * @throws {GaiError} The host does not resolve.
+   * @throws {SSLError} The handshake fails (`SSLCertVerificationError` for
+   *   the server's certificate).
+   * @throws {Deno.errors.ConnectionAborted} The handshake took longer than
+   *   `sslHandshakeTimeout`.
    */
   override createConnection<P extends BaseProtocol>(
     protocolFactory: () => P,
@@ -166,13 +180,22 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * `loop.create_server()`. With the `sock` option (a bound or listening
    * socket object) the server serves on that socket and closes it on close.
    *
+   * With `ssl` (a server `SSLContext` with a certificate chain) each
+   * listener is `Deno.listenTls` and each client's handshake completes
+   * before its `connectionMade`; a client whose handshake fails or takes
+   * longer than `sslHandshakeTimeout` is closed (reported to the exception
+   * handler in debug mode, as asyncio) and serving goes on.
+   *
    * @throws {TypeError} `protocolFactory` is not a function, `sock` is given
-   *   with `host`/`port` or is not bound, or an option is not supported.
-   * @throws {RangeError} `port` is out of range.
+   *   with `host`/`port` or is not bound, an option is not supported, or
+   *   `ssl` is not a server `SSLContext` with a certificate chain.
+   * @throws {RangeError} `port` is out of range, or a TLS timeout is not a
+   *   positive number.
    * @throws {NotImplementedError} `reuseAddress: false` on a loop that
-   *   listens through Deno (which always sets `SO_REUSEADDR`; the epoll
-   *   selector's descriptors leave it off), or `reusePort` without Deno's
-   *   `--unstable-net`.
+   *   listens through Deno or with `ssl` (Deno always sets `SO_REUSEADDR`;
+   *   the epoll selector's descriptors leave it off), `reusePort` without
+   *   Deno's `--unstable-net`, `ssl` with `sock`, or a context that asks for
+   *   client certificates.
    */
   override createServer(
     protocolFactory: () => BaseProtocol,

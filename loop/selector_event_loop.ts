@@ -52,8 +52,9 @@ export interface SelectorEventLoopOptions extends BaseEventLoopOptions {
  * `createUnixConnection` and `createUnixServer` give
  * `SelectorSocketTransport`s, registered with the selector as Python's
  * `_SelectorSocketTransport` (on the epoll selector over descriptors:
- * non-blocking connects settled with `SO_ERROR`, `accept4` until EAGAIN); pipes get the stream transport both loops
- * share, and name resolution is the proactor's (shared code). Debug mode starts on when `ASYNCIO_DEBUG=1`
+ * non-blocking connects settled with `SO_ERROR`, `accept4` until EAGAIN); pipes and TLS
+ * connections (`ssl`: Deno's own TLS conns, on the epoll selector too) get the stream
+ * transport both loops share, and name resolution is the proactor's (shared code). Debug mode starts on when `ASYNCIO_DEBUG=1`
  * is set and env access is granted.
  *
  * @example

@@ -30,9 +30,41 @@ export interface OpenUnixConnectionOptions extends CreateUnixConnectionOptions {
  * and writer. Equivalent to `asyncio.open_connection()`; the options are
  * `loop.createConnection`'s plus `limit`. Must run on a loop with I/O.
  *
+ * With `ssl` (an `SSLContext`, or `true` for the default client context)
+ * the connection is TLS, on Deno's own TLS; `serverHostname`,
+ * `sslHandshakeTimeout` and `sslShutdownTimeout` are passed on as well.
+ *
  * @throws {RangeError} `limit` is not a positive integer, or `port` is out of range.
  * @throws {GaiError} The host does not resolve.
  * @throws {Error} The connection is refused (`Deno.errors.ConnectionRefused`) or fails.
+ * @throws {SSLCertVerificationError} The server's certificate does not verify.
+ *
+ * @example Over TLS, with a server of the test fixtures' certificate
+ * ```ts
+ * import { run } from "@aio/asyncio";
+ * import { openConnection, startServer } from "@aio/asyncio/streams";
+ * import { createDefaultContext, Purpose } from "@aio/asyncio/transports";
+ * import assert from "node:assert/strict";
+ *
+ * const fixtures = new URL("../tests/transports/fixtures/", import.meta.url).pathname;
+ * await run(async () => {
+ *   const serverSsl = createDefaultContext({ purpose: Purpose.CLIENT_AUTH });
+ *   serverSsl.loadCertChain(`${fixtures}cert.pem`, `${fixtures}key.pem`);
+ *   await using server = await startServer(async (reader, writer) => {
+ *     writer.write(await reader.readline());
+ *     writer.close();
+ *     await writer.waitClosed();
+ *   }, "127.0.0.1", 0, { ssl: serverSsl });
+ *   const [, port] = server.sockets[0].getsockname() as [string, number];
+ *
+ *   const ssl = createDefaultContext({ cafile: `${fixtures}ca.pem` });
+ *   const [reader, writer] = await openConnection("localhost", port, { ssl });
+ *   writer.write(new TextEncoder().encode("secret\n"));
+ *   assert.equal(new TextDecoder().decode(await reader.readline()), "secret\n");
+ *   writer.close();
+ *   await writer.waitClosed();
+ * });
+ * ```
  *
  * @example A request and its reply
  * ```ts ignore

@@ -29,7 +29,8 @@ export interface StartUnixServerOptions extends CreateUnixServerOptions {
  * connection; an async callback runs as a task of its own, and an error it
  * raises is reported to the loop's exception handler and closes that
  * connection. Equivalent to `asyncio.start_server()`; the options are
- * `loop.createServer`'s plus `limit`.
+ * `loop.createServer`'s plus `limit`, so `ssl` (a server `SSLContext`)
+ * serves TLS (an example is in `open_connection.ts`).
  *
  * @throws {TypeError} `clientConnected` is not a function.
  * @throws {RangeError} `limit` is not a positive integer, or `port` is out of range.

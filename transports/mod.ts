@@ -95,3 +95,21 @@ export {
   type SockAddr,
 } from "./fd_socket.ts";
 export { ffiUnavailableReason } from "./ffi.ts";
+export {
+  CERT_NONE,
+  CERT_OPTIONAL,
+  CERT_REQUIRED,
+  type CertChainPem,
+  type ClientTlsOptions,
+  createDefaultContext,
+  type CreateDefaultContextOptions,
+  PROTOCOL_TLS_CLIENT,
+  PROTOCOL_TLS_SERVER,
+  Purpose,
+  type ServerTlsOptions,
+  SSLCertVerificationError,
+  SSLContext,
+  SSLError,
+  SSLObject,
+} from "./ssl_context.ts";
+export type { TlsConnectionOptions, TlsServerOptions } from "./tls.ts";

@@ -30,7 +30,8 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { RuntimeError } from "../loop/exceptions.ts";
+import { RuntimeError, TimeoutError } from "../loop/exceptions.ts";
+import type { TimerHandle } from "../loop/handle.ts";
 import type { Future } from "../tasks/future.ts";
 import {
   callConnectionLost,
@@ -91,6 +92,28 @@ export interface ProactorStreamTransportOptions {
   server?: ServerLink;
   /** Extra information (`getExtraInfo`) beside peername and sockname. */
   extra?: Record<string, unknown>;
+  /** A TLS conn's handshake and shutdown (see {@linkcode TlsHandshake}). */
+  tls?: TlsHandshake;
+}
+
+/**
+ * How a transport over a TLS conn starts and ends, as Python's
+ * `SSLProtocol`: `run()` (the handshake) completes before
+ * `connectionMade`, or the connection is aborted after `handshakeTimeout`
+ * seconds with `ConnectionAborted`; the protocol hears nothing of a failed
+ * handshake (the `waiter` of a client's `createConnection` rejects with
+ * its error; without a waiter, a server's connection, it goes to the
+ * exception handler in debug mode). `close()`
+ * sends TLS's close_notify (`closeWrite`) after the buffered data, for at
+ * most `shutdownTimeout` seconds, before the conn is closed.
+ */
+export interface TlsHandshake {
+  /** Runs the handshake; rejects with the TLS error. */
+  run(): Promise<void>;
+  /** Seconds the handshake may take. */
+  handshakeTimeout: number;
+  /** Seconds the close_notify may take to send. */
+  shutdownTimeout: number;
 }
 
 /**
@@ -99,7 +122,11 @@ export interface ProactorStreamTransportOptions {
  * Deno leaves Nagle on (44 ms stalls on small writes); asyncio turns it off.
  */
 export function prepareSocket(conn: Deno.Conn): Record<string, unknown> {
-  if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+  // A server's TLS conn has no setNoDelay: Deno keeps its socket to itself.
+  const tcp = conn as Partial<Deno.TcpConn>;
+  if (conn.remoteAddr.transport === "tcp" && typeof tcp.setNoDelay === "function") {
+    tcp.setNoDelay(true);
+  }
   return { sockname: addressOf(conn.localAddr), peername: addressOf(conn.remoteAddr) };
 }
 
@@ -132,12 +159,18 @@ export class ProactorStreamTransport implements Transport {
   #bufferSize = 0;
   #writing = false; // a conn.write is in flight
   #eofWritten = false;
+  #writeClosed = false; // conn.closeWrite was called
   readonly #marks: WaterMarks;
   // Closing.
   #closing = false;
   #connLost = 0; // > 0 once connectionLost is scheduled
   #lostCalled = false;
   #connClosed = false;
+  // TLS: the protocol hears of the connection only after the handshake.
+  readonly #tls: TlsHandshake | null;
+  #made = false;
+  #shutdown: TimerHandle | null = null; // the close_notify's deadline while it is sent
+  #aborted = false;
 
   /** Wraps `conn` (already connected or open) and schedules `connectionMade`. */
   constructor(
@@ -157,8 +190,10 @@ export class ProactorStreamTransport implements Transport {
     this.#marks = new WaterMarks(loop, this);
     io.track(conn);
     this.#extra = { ...options?.extra };
+    this.#tls = options?.tls ?? null;
     this.#server?.attach(this);
-    loop.callSoon(() => this.#connectionMade(options?.waiter));
+    if (this.#tls === null) loop.callSoon(() => this.#connectionMade(options?.waiter));
+    else this.#handshake(this.#tls, options?.waiter);
   }
 
   // ----------------------------------------------------------------------
@@ -181,7 +216,7 @@ export class ProactorStreamTransport implements Transport {
     this.#pending = null;
     if (!this.#writing && this.#queue.length === 0) {
       this.#connLost++;
-      this.#loop.callSoon(() => this.#callConnectionLost(null));
+      this.#loop.callSoon(() => this.#flushed());
     }
   }
 
@@ -301,6 +336,15 @@ export class ProactorStreamTransport implements Transport {
 
   /** Closes now, dropping buffered data; `connectionLost(null)` follows. */
   abort(): void {
+    this.#aborted = true;
+    if (this.#shutdown !== null) {
+      // A TLS close_notify is in flight: give up on it.
+      this.#shutdown.cancel();
+      this.#shutdown = null;
+      this.#closeConn();
+      this.#loop.callSoon(() => this.#callConnectionLost(null));
+      return;
+    }
     this.#forceClose(null);
   }
 
@@ -315,11 +359,52 @@ export class ProactorStreamTransport implements Transport {
   // ----------------------------------------------------------------------
   // Reading.
 
+  #handshake(tls: TlsHandshake, waiter: Future<void> | undefined): void {
+    const timer = this.#loop.callLater(tls.handshakeTimeout, () => {
+      this.#handshakeFailed(
+        new Deno.errors.ConnectionAborted(
+          `SSL handshake is taking longer than ${tls.handshakeTimeout} seconds: aborting the connection`,
+        ),
+        waiter,
+      );
+    });
+    this.#io.begin();
+    tls.run().then(
+      () =>
+        this.#complete(() => {
+          timer.cancel();
+          this.#connectionMade(waiter);
+        }),
+      (err) =>
+        this.#complete(() => {
+          timer.cancel();
+          this.#handshakeFailed(err, waiter);
+        }),
+    );
+  }
+
+  #handshakeFailed(err: unknown, waiter: Future<void> | undefined): void {
+    if (this.#connLost > 0) return; // aborted meanwhile: the conn is closed
+    if (waiter !== undefined) {
+      if (!waiter.done()) waiter.setException(err);
+    } else if (this.#loop.getDebug()) {
+      // Python's _accept_connection2 reports a failed incoming handshake in debug mode only.
+      this.#loop.callExceptionHandler({
+        message: "Error on transport creation for incoming connection",
+        exception: err,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+    this.#forceClose(err);
+  }
+
   #connectionMade(waiter: Future<void> | undefined): void {
     if (this.#connLost > 0) {
       settleWaiter(waiter);
       return;
     }
+    this.#made = true;
     if (!callConnectionMade(this.#loop, this, waiter, (err) => this.#forceClose(err))) return;
     settleWaiter(waiter);
     this.#startRead();
@@ -436,7 +521,7 @@ export class ProactorStreamTransport implements Transport {
     this.#copies.reset(); // nothing queued or in flight refers to it now
     if (this.#closing) {
       this.#connLost++;
-      this.#callConnectionLost(null);
+      this.#flushed();
       return;
     }
     if (this.#eofWritten) this.#closeWrite();
@@ -450,6 +535,7 @@ export class ProactorStreamTransport implements Transport {
   }
 
   #closeWrite(): void {
+    this.#writeClosed = true;
     this.#io.begin();
     this.#conn.closeWrite!().then(
       () => this.#io.end(),
@@ -489,11 +575,39 @@ export class ProactorStreamTransport implements Transport {
     this.#loop.callSoon(() => this.#callConnectionLost(err));
   }
 
+  // close() asked and everything buffered is sent: a TLS conn sends its
+  // close_notify first (Python's SSL shutdown), for at most shutdownTimeout.
+  #flushed(): void {
+    const tls = this.#tls;
+    if (tls === null || !this.#made || this.#writeClosed || this.#aborted || this.#lostCalled) {
+      this.#callConnectionLost(null);
+      return;
+    }
+    this.#writeClosed = true;
+    this.#shutdown = this.#loop.callLater(tls.shutdownTimeout, () => {
+      this.#shutdown = null;
+      this.#closeConn();
+      this.#callConnectionLost(new TimeoutError("SSL shutdown timed out"));
+    });
+    this.#io.begin();
+    // A failed close_notify (the peer is gone) still ends in a clean close:
+    // every byte was handed over.
+    const done = () =>
+      this.#complete(() => {
+        if (this.#shutdown === null) return; // timed out or aborted meanwhile
+        this.#shutdown.cancel();
+        this.#shutdown = null;
+        this.#callConnectionLost(null);
+      });
+    this.#conn.closeWrite!().then(done, done);
+  }
+
   #callConnectionLost(err: unknown | null): void {
     if (this.#lostCalled) return;
     this.#lostCalled = true;
     this.#closeConn();
-    callConnectionLost(this.#loop, this, err);
+    // A TLS protocol whose handshake never completed never heard of the connection.
+    if (this.#tls === null || this.#made) callConnectionLost(this.#loop, this, err);
     this.#server?.detach(this);
   }
 

@@ -52,10 +52,25 @@ import {
   SOCK_STREAM,
 } from "./socket_constants.ts";
 import { type MakeTransport, prepareSocket, type StreamConn } from "./stream_transport.ts";
+import {
+  checkClientTls,
+  checkServerTls,
+  noteDenoTls,
+  refuseTls,
+  startClientTls,
+  type TlsConnectionOptions,
+  tlsOverTransportError,
+  type TlsServerOptions,
+  tlsTransports,
+} from "./tls.ts";
 import type { Transport } from "./transport.ts";
 
-/** Options of `createConnection`. Equivalent to the keyword arguments of Python's. */
-export interface CreateConnectionOptions {
+/**
+ * Options of `createConnection`. Equivalent to the keyword arguments of
+ * Python's; the TLS ones (`ssl`, `serverHostname`, `sslHandshakeTimeout`,
+ * `sslShutdownTimeout`) are {@linkcode TlsConnectionOptions}'.
+ */
+export interface CreateConnectionOptions extends TlsConnectionOptions {
   /** Extra information for the transport's `getExtraInfo`. */
   extra?: Record<string, unknown>;
   /** `AF_INET` or `AF_INET6` to keep only that family (default `AF_UNSPEC`). */
@@ -90,7 +105,8 @@ export interface CreateConnectionOptions {
    * A connected socket object (`createSocket()` + `sockConnect()`; on the
    * epoll selector also an `FdSocket`) to use instead of connecting; `host`
    * and `port` must then be null. The transport takes it over: closing the
-   * transport closes it.
+   * transport closes it. Not with `ssl` (`NotImplementedError`: Deno's TLS
+   * runs over its own TCP conns only).
    */
   sock?: Socket | FdSocket | null;
 }
@@ -99,10 +115,23 @@ export interface CreateConnectionOptions {
 export interface ConnectAcceptedSocketOptions {
   /** Extra information for the transport's `getExtraInfo`. */
   extra?: Record<string, unknown>;
+  /**
+   * Not supported: Deno's TLS runs over its own TCP conns only, so `ssl`
+   * throws `NotImplementedError` until the TLS-over-transport layer lands.
+   */
+  ssl?: unknown;
+  /** Only meaningful with `ssl`. */
+  sslHandshakeTimeout?: number | null;
+  /** Only meaningful with `ssl`. */
+  sslShutdownTimeout?: number | null;
 }
 
-/** Options of `createServer`. Equivalent to the keyword arguments of Python's. */
-export interface CreateServerOptions {
+/**
+ * Options of `createServer`. Equivalent to the keyword arguments of
+ * Python's; the TLS ones (`ssl`, `sslHandshakeTimeout`,
+ * `sslShutdownTimeout`) are {@linkcode TlsServerOptions}'.
+ */
+export interface CreateServerOptions extends TlsServerOptions {
   /** The listen backlog (default 100, as asyncio). */
   backlog?: number;
   /** Whether to accept at once (default true). */
@@ -315,8 +344,17 @@ const KNOWN_CONNECTION_OPTIONS = new Set([
   "interleave",
   "allErrors",
   "sock",
+  "ssl",
+  "serverHostname",
+  "sslHandshakeTimeout",
+  "sslShutdownTimeout",
 ]);
-const KNOWN_ACCEPTED_OPTIONS = new Set(["extra"]);
+const KNOWN_ACCEPTED_OPTIONS = new Set([
+  "extra",
+  "ssl",
+  "sslHandshakeTimeout",
+  "sslShutdownTimeout",
+]);
 const KNOWN_SERVER_OPTIONS = new Set([
   "backlog",
   "startServing",
@@ -325,6 +363,9 @@ const KNOWN_SERVER_OPTIONS = new Set([
   "reuseAddress",
   "reusePort",
   "sock",
+  "ssl",
+  "sslHandshakeTimeout",
+  "sslShutdownTimeout",
 ]);
 
 /** Connects to `host:port` and wraps the connection in a transport with a new protocol. */
@@ -340,8 +381,10 @@ export async function createTcpConnection<P extends BaseProtocol>(
 ): Promise<[Transport, P]> {
   checkFactory(protocolFactory, "createConnection");
   checkOptions(options, KNOWN_CONNECTION_OPTIONS, "createConnection");
+  const tls = checkClientTls(options, host, "createConnection");
   const sock = options?.sock ?? null;
   if (sock !== null) {
+    if (tls !== null) throw tlsOverTransportError("createConnection", "a socket object ('sock')");
     checkSock(sock, "createConnection", false, opener.descriptors, {
       names: "'host'/'port'",
       given: (host ?? null) !== null || (port ?? null) !== null,
@@ -371,6 +414,11 @@ export async function createTcpConnection<P extends BaseProtocol>(
     if (!opener.localBind) {
       throw new NotImplementedError(
         "Cannot create connection with 'localAddr': Deno.connect() has no local bind (the epoll selector binds it)",
+      );
+    }
+    if (tls !== null) {
+      throw new NotImplementedError(
+        "Cannot create connection with 'localAddr' and 'ssl': Deno's TLS runs over Deno.connect(), which has no local bind",
       );
     }
   }
@@ -403,11 +451,28 @@ export async function createTcpConnection<P extends BaseProtocol>(
   }));
   const interleave = options?.interleave ?? (delay !== null ? 1 : 0);
   if (interleave > 0) addresses = interleaveFamilies(addresses, interleave);
+  // Deno's TLS upgrades Deno's own TCP conns: on the epoll selector too.
+  if (tls !== null) noteDenoTls(loop, opener.descriptors, `TLS connection to ${host}:${port}`);
   const { conn, errors } = await connected(
-    staggeredConnect(loop, opener, addresses, delay),
+    staggeredConnect(loop, tls === null ? opener : denoOpener(loop, io), addresses, delay),
     (result) => result.conn?.close(),
   );
   if (conn === null) throw connectError(errors, options?.allErrors ?? false);
+  if (tls !== null) {
+    const names = prepareSocket(conn as Deno.TcpConn);
+    // Nothing reads the conn yet, as Deno.startTls requires; the handshake runs in the transport.
+    const tlsConn = await startClientTls(conn as Deno.TcpConn, tls);
+    return await wrapConn(
+      loop,
+      io,
+      tlsConn,
+      protocolFactory,
+      "createConnection",
+      { ...options?.extra, ...names },
+      "duplex",
+      tlsTransports(loop, io, tls, tls.options.hostname),
+    );
+  }
   return await wrapConn(
     loop,
     io,
@@ -436,8 +501,10 @@ export async function createTcpServer(
 ): Promise<Server> {
   checkFactory(protocolFactory, "createServer");
   checkOptions(options, KNOWN_SERVER_OPTIONS, "createServer");
+  const tls = checkServerTls(options, "createServer");
   const sock = options?.sock ?? null;
   if (sock !== null) {
+    if (tls !== null) throw tlsOverTransportError("createServer", "a socket object ('sock')");
     checkSock(sock, "createServer", false, opener.descriptors, {
       names: "'host'/'port'",
       given: (host ?? null) !== null || (port ?? null) !== null,
@@ -465,9 +532,10 @@ export async function createTcpServer(
   }
   const reusePort = options?.reusePort === true;
   // Passing reusePort to Deno without --unstable-net kills the process,
-  // uncatchably; listenDatagram exists exactly when that flag is on.
+  // uncatchably; listenDatagram exists exactly when that flag is on. A TLS
+  // listener is Deno's on every loop.
   if (
-    reusePort && !opener.descriptors &&
+    reusePort && (tls !== null || !opener.descriptors) &&
     typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function"
   ) {
     throw new NotImplementedError(
@@ -490,29 +558,63 @@ export async function createTcpServer(
     });
     for (const info of infos) addresses.set(info[4][0], info[0]);
   }
+  if (tls !== null && options?.reuseAddress === false) {
+    throw new NotImplementedError(
+      "Cannot create server with 'reuseAddress: false' and 'ssl': Deno.listenTls() always sets SO_REUSEADDR",
+    );
+  }
   const listeners: ServerListener[] = [];
   try {
     for (const [hostname, family] of addresses) {
       listeners.push(
-        opener.listen(family, [hostname, port ?? 0], {
-          backlog,
-          reusePort,
-          reuseAddress: options?.reuseAddress,
-        }),
+        tls === null
+          ? opener.listen(family, [hostname, port ?? 0], {
+            backlog,
+            reusePort,
+            reuseAddress: options?.reuseAddress,
+          })
+          : denoListener(
+            loop,
+            io,
+            Deno.listenTls({
+              hostname,
+              port: port ?? 0,
+              tcpBacklog: backlog,
+              ...(reusePort ? { reusePort: true } : {}),
+              ...tls.options,
+            }),
+          ),
       );
     }
   } catch (err) {
     for (const listener of listeners) listener.close();
     throw err;
   }
-  return await startServer(loop, io, listeners, protocolFactory, "createServer", options, make);
+  if (tls === null) {
+    return await startServer(loop, io, listeners, protocolFactory, "createServer", options, make);
+  }
+  const server = await startServer(
+    loop,
+    io,
+    listeners,
+    protocolFactory,
+    "createServer",
+    options,
+    tlsTransports(loop, io, tls, null),
+  );
+  // Deno's TLS listener, on the epoll selector too.
+  noteDenoTls(loop, opener.descriptors, `TLS server ${server}`);
+  return server;
 }
 
 /**
  * Checks what `connectAcceptedSocket` takes beside the socket (each loop checks the socket).
  *
- * @throws {TypeError} `protocolFactory` is not a function, or an option is not supported
- *   (`ssl` lands with TLS over transports).
+ * @throws {TypeError} `protocolFactory` is not a function, an option is not
+ *   supported, or a TLS timeout is given without `ssl`.
+ * @throws {NotImplementedError} `ssl` is given: Deno's TLS runs over its
+ *   own TCP conns only (TLS over any transport lands with the
+ *   TLS-over-transport layer).
  */
 export function checkAcceptedSocketArgs(
   protocolFactory: unknown,
@@ -520,6 +622,7 @@ export function checkAcceptedSocketArgs(
 ): void {
   checkFactory(protocolFactory, "connectAcceptedSocket");
   checkOptions(options, KNOWN_ACCEPTED_OPTIONS, "connectAcceptedSocket");
+  refuseTls(options, "connectAcceptedSocket", "an accepted socket");
 }
 
 /**

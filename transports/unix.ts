@@ -25,6 +25,7 @@ import type { Socket } from "./socket.ts";
 import { AF_UNIX } from "./socket_constants.ts";
 import { type MakeTransport, proactorTransports } from "./stream_transport.ts";
 import { connectError, denoOpener, staggeredConnect, type StreamOpener } from "./tcp.ts";
+import { refuseTls } from "./tls.ts";
 import type { Transport } from "./transport.ts";
 
 /** Options of `createUnixConnection`. */
@@ -37,6 +38,17 @@ export interface CreateUnixConnectionOptions {
    * transport takes it over.
    */
   sock?: Socket | FdSocket | null;
+  /**
+   * Not supported: Deno's TLS runs over its own TCP conns only, so `ssl`
+   * throws `NotImplementedError` until the TLS-over-transport layer lands.
+   */
+  ssl?: unknown;
+  /** Only meaningful with `ssl`. */
+  serverHostname?: string | null;
+  /** Only meaningful with `ssl`. */
+  sslHandshakeTimeout?: number | null;
+  /** Only meaningful with `ssl`. */
+  sslShutdownTimeout?: number | null;
 }
 
 /** Options of `createUnixServer`. */
@@ -53,10 +65,25 @@ export interface CreateUnixServerOptions {
    * listening; `path` must then be null. The server takes it over.
    */
   sock?: Socket | null;
+  /**
+   * Not supported: Deno's TLS runs over its own TCP conns only, so `ssl`
+   * throws `NotImplementedError` until the TLS-over-transport layer lands.
+   */
+  ssl?: unknown;
+  /** Only meaningful with `ssl`. */
+  sslHandshakeTimeout?: number | null;
+  /** Only meaningful with `ssl`. */
+  sslShutdownTimeout?: number | null;
 }
 
-const KNOWN_UNIX_CONNECTION_OPTIONS = new Set(["extra", "sock"]);
-const KNOWN_UNIX_SERVER_OPTIONS = new Set(["startServing", "cleanupSocket", "sock"]);
+const TLS_OPTIONS = ["ssl", "serverHostname", "sslHandshakeTimeout", "sslShutdownTimeout"];
+const KNOWN_UNIX_CONNECTION_OPTIONS = new Set(["extra", "sock", ...TLS_OPTIONS]);
+const KNOWN_UNIX_SERVER_OPTIONS = new Set([
+  "startServing",
+  "cleanupSocket",
+  "sock",
+  ...TLS_OPTIONS.filter((name) => name !== "serverHostname"),
+]);
 
 /** Connects to the Unix socket at `path`. */
 export async function createUnixConnection<P extends BaseProtocol>(
@@ -70,6 +97,7 @@ export async function createUnixConnection<P extends BaseProtocol>(
 ): Promise<[Transport, P]> {
   checkFactory(protocolFactory, "createUnixConnection");
   checkOptions(options, KNOWN_UNIX_CONNECTION_OPTIONS, "createUnixConnection");
+  refuseTls(options, "createUnixConnection", "a Unix socket");
   const sock = options?.sock ?? null;
   if (sock !== null) {
     checkSock(sock, "createUnixConnection", true, opener.descriptors, {
@@ -127,6 +155,7 @@ export async function createUnixServer(
 ): Promise<Server> {
   checkFactory(protocolFactory, "createUnixServer");
   checkOptions(options, KNOWN_UNIX_SERVER_OPTIONS, "createUnixServer");
+  refuseTls(options, "createUnixServer", "a Unix socket");
   const sock = options?.sock ?? null;
   let listener;
   if (sock !== null) {

@@ -11,9 +11,20 @@ const NAMES = [
   "SubprocessProtocol",
   "Server",
   "TransportSocket",
+  "SSLContext",
+  "SSLObject",
+  "SSLError",
+  "SSLCertVerificationError",
+  "createDefaultContext",
+  "Purpose",
+  "PROTOCOL_TLS_CLIENT",
+  "PROTOCOL_TLS_SERVER",
+  "CERT_NONE",
+  "CERT_OPTIONAL",
+  "CERT_REQUIRED",
 ];
 
-Deno.test("@aio/asyncio/transports exports asyncio's protocol classes and Server", () => {
+Deno.test("@aio/asyncio/transports exports asyncio's protocol classes, Server and the ssl names", () => {
   assert.deepEqual(NAMES.filter((name) => !(name in transports)), []);
   assert.deepEqual(NAMES.filter((name) => !(name in root)), []);
 });

@@ -409,7 +409,7 @@ for (const [name, make] of LOOPS) {
       );
       await assert.rejects(
         // deno-lint-ignore no-explicit-any
-        loop.createConnection(() => new Protocol(), "127.0.0.1", 1, { ssl: true } as any),
+        loop.createConnection(() => new Protocol(), "127.0.0.1", 1, { ssl: "yes" } as any),
         (e: Error) => e instanceof TypeError && e.message.includes("'ssl'"),
       );
       await assert.rejects(
