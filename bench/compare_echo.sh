@@ -45,6 +45,8 @@ server_cpu_ticks() { # utime + stime of the server process (fields 14 and 15 of 
 servers=("deno_raw|$DENO run --allow-net=127.0.0.1 $SHARED/peers/deno_raw.ts @PORT@")
 if "$PY" -c 'import uvloop' 2>/dev/null; then
   servers+=("uvloop_$API|$PY $SHARED/peers/asyncio_$API.py --uvloop @PORT@")
+  # Issue 7 measures the streams echo against uvloop's protocol server too.
+  [[ $API == streams ]] && servers+=("uvloop_protocol|$PY $SHARED/peers/asyncio_protocol.py --uvloop @PORT@")
 else
   echo "note: $PY has no uvloop; uvloop row skipped" >&2
 fi
