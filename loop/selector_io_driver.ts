@@ -68,7 +68,9 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
     if (selector.poll !== undefined) {
       this.poll = (timeout) => {
         if (this.#scheduled) return true;
-        if (!selector.poll!(timeout)) return false;
+        // Deno's own I/O of this loop (TLS conns, connects) completes through
+        // the host: no waiting on this thread while some is in flight.
+        if (!selector.poll!(timeout, this.#promises.inFlight === 0)) return false;
         this.#onWake();
         return this.#scheduled;
       };

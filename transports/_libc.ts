@@ -131,6 +131,13 @@ const SYMBOLS = {
   epoll_create1: { parameters: ["i32"], result: "i32" },
   epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  // The idle loop's short wait on its own thread: a nanosecond timeout
+  // (struct timespec), Linux 5.11 and glibc 2.35; without it the loop parks at once.
+  epoll_pwait2: {
+    parameters: ["i32", "buffer", "i32", "buffer", "pointer"],
+    result: "i32",
+    optional: true,
+  },
   epoll_wait_park: {
     name: "epoll_wait",
     parameters: ["i32", "buffer", "i32", "i32"],

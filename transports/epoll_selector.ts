@@ -71,12 +71,13 @@ export type EpollSelectable = FdSocket | number | Socket;
 
 // Events read per fast epoll_wait (more stay ready for the next select).
 const MAX_EVENTS = 256;
-// The longest an idle loop waits for descriptors on its own thread (ms; the
-// unit of epoll_wait) before it parks a wait on another thread: a ready
-// descriptor then wakes the loop's thread directly, as uvloop's, instead of
-// through a parked call's completion (two thread switches). Deno's own I/O,
-// timers and promises wait that long at most, once per idle wait.
-const BLOCKING_WAIT_MS = 1;
+// The longest an idle loop waits for descriptors on its own thread (ns)
+// before it parks a wait on another thread: a descriptor that becomes ready
+// then wakes the loop's thread directly, as uvloop's, instead of through a
+// parked call's completion (two thread switches). What the host has for the
+// loop (Deno's own I/O, timers, promises) waits that long at most, once per
+// idle spell: a wait that finds nothing makes the next idle poll park at once.
+const BLOCKING_WAIT_NS = 250_000;
 // The generation of the eventfd's own registration.
 const WAKE_GENERATION = 0xffffffff;
 
@@ -135,6 +136,9 @@ export class EpollSelector implements Selector<EpollSelectable> {
   #events: Uint8Array = new Uint8Array(0);
   // Events a poll() read and the next select() reports.
   #found = 0;
+  // Whether an idle poll waits on the loop's thread first (see BLOCKING_WAIT_NS).
+  #blockingWaits = true;
+  readonly #timespec = new BigInt64Array(2);
   readonly #word = new Uint8Array(8);
   // The parked wait and its buffer, kept until it settles (another thread writes it).
   #parked: Promise<number> | null = null;
@@ -160,6 +164,15 @@ export class EpollSelector implements Selector<EpollSelectable> {
   /** Whether an `epoll_wait` is parked (for tests and diagnostics). */
   get parked(): boolean {
     return this.#parked !== null;
+  }
+
+  /**
+   * Whether the next idle `poll()` waits on the loop's thread before it
+   * parks: false after such a wait found nothing, true again once a
+   * descriptor event arrives (for tests and diagnostics).
+   */
+  get waitsBeforeParking(): boolean {
+    return this.#blockingWaits && this.#lib?.fn.epoll_pwait2 !== null;
   }
 
   /** Registrations whose I/O may complete: the descriptors, and the Deno sockets' reads. */
@@ -260,7 +273,7 @@ export class EpollSelector implements Selector<EpollSelectable> {
     this.#wakePending = false;
     const ready: Array<[SelectorKey<EpollSelectable>, number]> = [];
     if (this.#epfd >= 0) {
-      const n = this.#found > 0 ? this.#found : this.#wait(0);
+      const n = this.#found > 0 ? this.#found : this.#waitNow();
       this.#found = 0;
       this.#collect(n, ready);
     }
@@ -272,19 +285,26 @@ export class EpollSelector implements Selector<EpollSelectable> {
 
   /**
    * Whether a descriptor is ready, waiting up to `timeout` seconds on this
-   * thread, and at most 1 ms (none while a Deno-ops socket has I/O in
-   * flight, whose completion needs the host); the next `select()` reports
-   * what it found. When `timeout` is not 0 and nothing came, parks a wait
-   * on another thread that calls the wake-up function once something does.
-   * The Deno-ops sockets wake it by themselves.
+   * thread when `mayBlock`, and at most 0.25 ms (none while a Deno-ops
+   * socket has I/O in flight, whose completion needs the host, nor after a
+   * wait that found nothing, until descriptors are active again); the next
+   * `select()` reports what it found. When `timeout` is not 0 and nothing
+   * came, parks a wait on another thread that calls the wake-up function
+   * once something does. The Deno-ops sockets wake it by themselves.
    */
-  poll(timeout: number): boolean {
+  poll(timeout: number, mayBlock = true): boolean {
     if (this.#epfd < 0 || this.#parked !== null) return false;
     if (this.#found > 0) return true;
-    const ms = timeout > 0 && this.#deno.inFlight === 0
-      ? Math.min(BLOCKING_WAIT_MS, Math.floor(timeout * 1000))
-      : 0;
-    this.#found = this.#wait(ms);
+    const pwait2 = this.#lib!.fn.epoll_pwait2;
+    if (
+      timeout > 0 && mayBlock && this.#blockingWaits && this.#deno.inFlight === 0 &&
+      pwait2 !== null
+    ) {
+      this.#found = this.#waitBlocking(Math.min(BLOCKING_WAIT_NS, Math.floor(timeout * 1e9)));
+      this.#blockingWaits = this.#found > 0;
+    } else {
+      this.#found = this.#waitNow();
+    }
     if (this.#found > 0) return true;
     if (timeout > 0 && this.#entries.size > 0) this.#park();
     return false;
@@ -381,13 +401,29 @@ export class EpollSelector implements Selector<EpollSelectable> {
     }
   }
 
-  // Reads up to MAX_EVENTS events into #events, waiting up to `ms` (a signal
-  // ends a blocking wait early, with nothing).
-  #wait(ms: number): number {
+  // Reads up to MAX_EVENTS ready events into #events, without waiting.
+  #waitNow(): number {
     const lib = this.#lib!;
     let n: number;
-    do n = lib.fn.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, ms); while (
-      n < 0 && lib.errno() === EINTR && ms === 0
+    do n = lib.fn.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, 0); while (
+      n < 0 && lib.errno() === EINTR
+    );
+    if (n < 0) throw osError(lib.errno(), "wait for events");
+    return n;
+  }
+
+  // The same, waiting up to `ns` on this thread (a signal ends the wait early, with nothing).
+  #waitBlocking(ns: number): number {
+    const lib = this.#lib!;
+    const ts = this.#timespec;
+    ts[0] = BigInt(Math.floor(ns / 1e9));
+    ts[1] = BigInt(ns % 1e9);
+    const n = lib.fn.epoll_pwait2!(
+      this.#epfd,
+      this.#events,
+      MAX_EVENTS,
+      new Uint8Array(ts.buffer),
+      null,
     );
     if (n >= 0) return n;
     if (lib.errno() === EINTR) return 0;
@@ -411,6 +447,8 @@ export class EpollSelector implements Selector<EpollSelectable> {
       }
       const entry = this.#byFd.get(fd);
       if (entry === undefined || entry.generation !== generation) continue;
+      // Descriptors are active: an idle poll may wait for the next event again.
+      this.#blockingWaits = true;
       // Errors and hang-ups wake both directions, as Python's EpollSelector.
       let events = 0;
       if (mask & ~EPOLLOUT) events |= EVENT_READ;

@@ -115,13 +115,15 @@ export interface Selector<S = unknown> {
   parkingTurn?(): Promise<void>;
   /**
    * Whether a registration is ready, waiting for one on this thread up to
-   * `timeout` seconds, or less by the selector's own bound (0: never
-   * blocks); what it found is what the next `select()` returns. When
-   * `timeout` is not 0 and nothing came, the selector calls the wake-up
-   * function once something does (it parks a wait). Offered by a selector
-   * that polls I/O itself; the loop calls it through `IoDriver.poll`.
+   * `timeout` seconds, or less by the selector's own bound (0, or
+   * `mayBlock` false: never blocks); what it found is what the next
+   * `select()` returns. When `timeout` is not 0 and nothing came, the
+   * selector calls the wake-up function once something does (it parks a
+   * wait). Offered by a selector that polls I/O itself; the loop calls it
+   * through `IoDriver.poll`, with `mayBlock` false while other I/O of the
+   * loop (Deno's own, completed by the host) is in flight.
    */
-  poll?(timeout: number): boolean;
+  poll?(timeout: number, mayBlock?: boolean): boolean;
   /** Drops every registration. */
   close(): void;
 }
