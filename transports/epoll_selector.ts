@@ -15,9 +15,10 @@
  * (~130 ns) and returns what is ready. The loop calls `poll(timeout)` once
  * per iteration (`IoDriver.poll`): with 0 while it has callbacks to run (a
  * check), and with the time to its next timer when it would go idle. An
- * idle poll waits in `epoll_wait` on the loop's own thread for at most
- * 1 ms, so a descriptor that becomes ready wakes the loop directly (as
- * uvloop's); what it read, the next `select()` returns. Only when nothing
+ * idle poll waits in `epoll_pwait2` on the loop's own thread for at most
+ * 0.25 ms, so a descriptor that becomes ready wakes the loop directly (as
+ * uvloop's); what it read, the next `select()` returns. A wait that found
+ * nothing is not repeated until descriptors are active again. Only when nothing
  * came does the selector *park*: it starts one `nonblocking: true`
  * `epoll_wait(-1)` (run by Deno on another thread; at most one at a time)
  * and, when it returns, calls the loop's wake-up, whose next `select(0)`
