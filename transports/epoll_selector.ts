@@ -298,8 +298,8 @@ export class EpollSelector implements Selector<EpollSelectable> {
     if (this.#found > 0) return true;
     const pwait2 = this.#lib!.fn.epoll_pwait2;
     if (
-      timeout > 0 && mayBlock && this.#blockingWaits && this.#deno.inFlight === 0 &&
-      pwait2 !== null
+      timeout > 0 && mayBlock && this.#blockingWaits && this.#entries.size > 0 &&
+      this.#deno.inFlight === 0 && pwait2 !== null
     ) {
       this.#found = this.#waitBlocking(Math.min(BLOCKING_WAIT_NS, Math.floor(timeout * 1e9)));
       this.#blockingWaits = this.#found > 0;
