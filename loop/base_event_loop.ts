@@ -875,16 +875,24 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
   async #pollIdle(poll: (timeout: number) => boolean): Promise<void> {
     await null;
     if (this.#ready.length > 0 || this.#stopping) return;
+    // A cancelled timer at the top must not make the poll a mere check (timeout
+    // 0, nothing parked) before a sleep until the next live timer.
+    this.#dropCancelledTimers();
     const timers = this.#timers;
     poll(timers.length > 0 ? Math.max(0, timers.peekWhen() - this.#clock.now()) : Infinity);
   }
 
-  async #waitForWork(): Promise<void> {
+  #dropCancelledTimers(): void {
     const timers = this.#timers;
     while (timers.length > 0 && timers.peek().cancelled()) {
       timers.pop()._scheduled = false;
       this.#cancelledTimers--;
     }
+  }
+
+  async #waitForWork(): Promise<void> {
+    const timers = this.#timers;
+    this.#dropCancelledTimers();
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#wake = resolve;
     this.#sleeping = true;

@@ -25,11 +25,11 @@ export interface IoDriver {
    * Polls I/O the driver watches itself (Python's `selector.select(timeout)`
    * in `_run_once`), offered by a driver that polls readiness on the loop's
    * thread. The loop calls it once per iteration: with `timeout` 0 when
-   * callbacks are ready (a check that never blocks), else with the seconds
-   * until its next timer (`Infinity` without one). The driver may then block
-   * the thread for a short time of its own bound (never longer than
-   * `timeout`), and arranges to wake the loop later when nothing came.
-   * Returns whether it scheduled callbacks.
+   * callbacks are ready or a timer is due (a check that never blocks),
+   * else with the seconds until its next live timer (`Infinity` without
+   * one). The driver may then block the thread for a short time of its own
+   * bound (never longer than `timeout`), and arranges to wake the loop
+   * later when nothing came. Returns whether it scheduled callbacks.
    */
   readonly poll?: (timeout: number) => boolean;
   /** Releases every resource the driver holds; the loop calls it from `close()`. */

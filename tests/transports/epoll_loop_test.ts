@@ -413,3 +413,49 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "SelectorEventLoop(epoll) idle behind a cancelled timer still wakes for a descriptor (the idle poll parks)",
+  ignore: !FFI,
+  async fn() {
+    await onEpoll(async (loop) => {
+      const server = createFdSocket();
+      server.bind(["127.0.0.1", 0]);
+      server.listen();
+      const [, port] = server.getsockname() as [string, number];
+      const client = await Deno.connect({ hostname: "127.0.0.1", port });
+      const [conn] = await loop.sockAccept(server);
+      const woken = loop.createFuture<void>();
+      loop.addReader(conn, () => {
+        conn._tryRecvInto(new Uint8Array(8));
+        loop.removeReader(conn);
+        woken.setResult(undefined);
+      });
+      // The timer on top of the heap is cancelled and already due when the loop idles.
+      loop.callSoon(() => {
+        loop.callLater(0.001, () => {}).cancel();
+        const t = performance.now();
+        while (performance.now() - t < 5) { /* outlive the timer */ }
+      });
+      // The byte comes from outside the loop once it idles; without a parked
+      // wait nothing would wake it, and the guard would fail the test.
+      const send = setTimeout(() => client.write(new Uint8Array([1])), 30);
+      const guard = setTimeout(() =>
+        loop.callSoonThreadsafe(() => {
+          if (!woken.done()) {
+            woken.setException(new Error("the loop never woke for the descriptor"));
+          }
+        }), 3000);
+      try {
+        await woken;
+      } finally {
+        clearTimeout(send);
+        clearTimeout(guard);
+        conn.close();
+        client.close();
+        server.close();
+      }
+    });
+  },
+});
