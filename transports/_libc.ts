@@ -25,6 +25,8 @@
  * @module
  */
 
+/** Operation not permitted (a seccomp filter refusing a call). */
+export const EPERM = 1;
 /** No such file or directory (`epoll_ctl`: not registered). */
 export const ENOENT = 2;
 /** errno values (asm-generic, the same on x86_64 and aarch64). */
@@ -35,6 +37,8 @@ export const EBADF = 9;
 export const EAGAIN = 11;
 /** Broken pipe. */
 export const EPIPE = 32;
+/** Function not implemented (a kernel older than the call). */
+export const ENOSYS = 38;
 /** Connection reset by peer. */
 export const ECONNRESET = 104;
 /** Transport endpoint is not connected. */

@@ -43,6 +43,8 @@ import {
   EBADF,
   EINTR,
   ENOENT,
+  ENOSYS,
+  EPERM,
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
@@ -139,6 +141,8 @@ export class EpollSelector implements Selector<EpollSelectable> {
   #found = 0;
   // Whether an idle poll waits on the loop's thread first (see BLOCKING_WAIT_NS).
   #blockingWaits = true;
+  // epoll_pwait2 failed with ENOSYS or EPERM: never wait on the loop's thread.
+  #noBlockingWait = false;
   readonly #timespec = new BigInt64Array(2);
   readonly #word = new Uint8Array(8);
   // The parked wait and its buffer, kept until it settles (another thread writes it).
@@ -173,7 +177,7 @@ export class EpollSelector implements Selector<EpollSelectable> {
    * descriptor event arrives (for tests and diagnostics).
    */
   get waitsBeforeParking(): boolean {
-    return this.#blockingWaits && this.#lib?.fn.epoll_pwait2 !== null;
+    return this.#blockingWaits && !this.#noBlockingWait && this.#lib?.fn.epoll_pwait2 !== null;
   }
 
   /** Registrations whose I/O may complete: the descriptors, and the Deno sockets' reads. */
@@ -297,11 +301,12 @@ export class EpollSelector implements Selector<EpollSelectable> {
     if (this.#epfd < 0 || this.#parked !== null) return false;
     if (this.#found > 0) return true;
     const pwait2 = this.#lib!.fn.epoll_pwait2;
+    const ns = Math.min(BLOCKING_WAIT_NS, Math.floor(timeout * 1e9));
     if (
-      timeout > 0 && mayBlock && this.#blockingWaits && this.#entries.size > 0 &&
-      this.#deno.inFlight === 0 && pwait2 !== null
+      ns > 0 && mayBlock && this.#blockingWaits && this.#entries.size > 0 &&
+      this.#deno.inFlight === 0 && pwait2 !== null && !this.#noBlockingWait
     ) {
-      this.#found = this.#waitBlocking(Math.min(BLOCKING_WAIT_NS, Math.floor(timeout * 1e9)));
+      this.#found = this.#waitBlocking(ns);
       this.#blockingWaits = this.#found > 0;
     } else {
       this.#found = this.#waitNow();
@@ -427,8 +432,15 @@ export class EpollSelector implements Selector<EpollSelectable> {
       null,
     );
     if (n >= 0) return n;
-    if (lib.errno() === EINTR) return 0;
-    throw osError(lib.errno(), "wait for events");
+    const errno = lib.errno();
+    if (errno === EINTR) return 0;
+    // libc has it but the kernel is older than 5.11, or a seccomp filter
+    // refuses it: the loop parks at once from now on, as without it.
+    if (errno === ENOSYS || errno === EPERM) {
+      this.#noBlockingWait = true;
+      return this.#waitNow();
+    }
+    throw osError(errno, "wait for events");
   }
 
   // Turns the `n` events read into #events into ready keys.

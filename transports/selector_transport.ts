@@ -259,12 +259,12 @@ export class SelectorSocketTransport implements Transport {
    * @throws {RuntimeError} `writeEof()` was called.
    */
   writelines(list: Iterable<Uint8Array>): void {
-    if (!(this.#sock instanceof FdSocket)) {
-      for (const data of list) this.write(data);
-      return;
-    }
     const chunks = Array.from(list);
     for (const data of chunks) checkWriteData(data);
+    if (!(this.#sock instanceof FdSocket)) {
+      for (const data of chunks) this.write(data);
+      return;
+    }
     const nonEmpty = chunks.filter((data) => data.length > 0);
     if (this.#eofWritten || this.#connLost > 0 || !this.#idle() || nonEmpty.length < 2) {
       for (const data of chunks) this.write(data);

@@ -309,9 +309,15 @@ export class ProactorStreamTransport implements Transport {
     this.#maybePauseProtocol();
   }
 
-  /** Writes each buffer of `list`, in order. */
+  /**
+   * Writes each buffer of `list`, in order.
+   *
+   * @throws {TypeError} An item of `list` is not a `Uint8Array` (nothing is written).
+   */
   writelines(list: Iterable<Uint8Array>): void {
-    for (const data of list) this.write(data);
+    const chunks = Array.from(list);
+    for (const data of chunks) checkWriteData(data);
+    for (const data of chunks) this.write(data);
   }
 
   /**

@@ -524,6 +524,14 @@ export async function createTcpServer(
     );
   }
   checkPort(port, "createServer", true);
+  for (const name of ["reuseAddress", "reusePort"] as const) {
+    const value = options?.[name];
+    if (value !== undefined && value !== null && typeof value !== "boolean") {
+      throw new TypeError(
+        `Cannot create server as '${name}' must be a boolean: received ${describe(value)}`,
+      );
+    }
+  }
   const backlog = options?.backlog ?? 100;
   if (!Number.isInteger(backlog) || backlog < 0) {
     throw new RangeError(

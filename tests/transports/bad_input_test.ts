@@ -77,6 +77,14 @@ for (const [name, make] of LOOPS) {
         names("host", "TypeError"),
       );
       await assert.rejects(loop.createServer(factory, 42 as Any, 0), names("host", "TypeError"));
+      for (const option of ["reuseAddress", "reusePort"]) {
+        for (const bad of [0, "false", 1]) {
+          await assert.rejects(
+            loop.createServer(factory, "127.0.0.1", 0, { [option]: bad } as Any),
+            names(option, "TypeError"),
+          );
+        }
+      }
     });
   });
 
@@ -132,6 +140,12 @@ for (const [name, make] of LOOPS) {
             assert.throws(() => transport.write(bad as Any), names("data", "TypeError"));
             assert.throws(() => transport.writelines([bad as Any]), names("data", "TypeError"));
           }
+          // A bad item anywhere in the list: nothing of it is written.
+          const big = new Uint8Array(8 << 20);
+          assert.throws(
+            () => transport.writelines([big, "text" as Any]),
+            names("data", "TypeError"),
+          );
           assert.equal(transport.getWriteBufferSize(), 0);
           assert.equal(transport.isClosing(), false, "a bad write does not break the transport");
           transport.close();

@@ -14,6 +14,8 @@ import { bytes, Recorder } from "./_helpers.ts";
 
 // SOL_SOCKET options (asm-generic), to make the socket buffers small.
 const SOL_SOCKET = 1;
+// The pending error of a socket.
+const SO_ERROR = 4;
 const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
 
@@ -178,6 +180,13 @@ Deno.test({
       client.close();
       await rec.eof;
       st.write(bytes("reset me"));
+      // The reset comes back through the kernel's receive path, normally
+      // before send() returns on loopback; wait until it set the socket's
+      // pending error (EPIPE in CLOSE_WAIT), so the gather send below is the
+      // one that meets the closed connection.
+      for (let i = 0; i < 2000 && conn.getsockopt(SOL_SOCKET, SO_ERROR) === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
       st.writelines([bytes("broken "), bytes("pipe")]);
       await rec.lost;
       assert.ok(rec.lostWith instanceof Deno.errors.BrokenPipe, String(rec.lostWith));

@@ -55,10 +55,14 @@ Deno.test({
     assert.equal(selector.parked, false, "select() never parks");
     assert.equal(selector.poll(0), false);
     assert.equal(selector.parked, false, "a busy loop's poll (timeout 0) neither blocks nor parks");
+    // Without epoll_pwait2 (Linux < 5.11, glibc < 2.35) an idle poll parks at once.
+    const waits = selector.waitsBeforeParking;
     const t0 = performance.now();
     assert.equal(selector.poll(Infinity), false);
     const waited = performance.now() - t0;
-    assert.ok(waited >= 0.2 && waited < 500, `an idle poll waits 0.25 ms first: ${waited} ms`);
+    if (waits) {
+      assert.ok(waited >= 0.2 && waited < 500, `an idle poll waits 0.25 ms first: ${waited} ms`);
+    }
     assert.equal(selector.parked, true, "then parks");
     assert.equal(selector.waitsBeforeParking, false, "a wait that found nothing is not repeated");
     const client = connectTo(server);
@@ -68,7 +72,7 @@ Deno.test({
     assert.equal(ready[0][0].data, "server");
     assert.equal(ready[0][1], EVENT_READ);
     assert.equal(selector.parked, false, "the parked wait returned");
-    assert.equal(selector.waitsBeforeParking, true, "a descriptor event: idle polls wait again");
+    assert.equal(selector.waitsBeforeParking, waits, "a descriptor event: idle polls wait again");
     const [conn] = server._tryAccept()!;
     selector.unregister(server);
     selector.close();
