@@ -134,6 +134,16 @@ export function checkClientTls(
   return {
     context,
     options: context._clientOptions(name),
+    ...timeouts(options, method),
+  };
+}
+
+// The handshake and shutdown timeouts (seconds), checked, with asyncio's defaults.
+function timeouts(
+  options: TlsServerOptions | TlsConnectionOptions | undefined,
+  method: string,
+): { handshakeTimeout: number; shutdownTimeout: number } {
+  return {
     handshakeTimeout: timeout(
       options?.sslHandshakeTimeout,
       SSL_HANDSHAKE_TIMEOUT,
@@ -176,18 +186,7 @@ export function checkServerTls(
   return {
     context: ssl,
     options: ssl._serverOptions(),
-    handshakeTimeout: timeout(
-      options?.sslHandshakeTimeout,
-      SSL_HANDSHAKE_TIMEOUT,
-      "sslHandshakeTimeout",
-      method,
-    ),
-    shutdownTimeout: timeout(
-      options?.sslShutdownTimeout,
-      SSL_SHUTDOWN_TIMEOUT,
-      "sslShutdownTimeout",
-      method,
-    ),
+    ...timeouts(options, method),
   };
 }
 
