@@ -302,13 +302,24 @@ export class FdSocket {
   /**
    * Sends what the kernel takes of `data` now; a copy of the rest is sent as
    * the socket becomes writable (`_writable()`), so the caller may reuse
-   * `data` at once. A failure is reported by `_throwWriteError`.
+   * `data` at once (with `owned`, `data` stays untouched until then and the
+   * rest is kept as a view). A failure is reported by `_throwWriteError`.
    *
    * @throws {unknown} The error a previous send failed with.
    * @throws {TypeError} The socket is not connected.
    */
-  _startSend(data: Uint8Array): void {
-    this._startSendv([data]);
+  _startSend(data: Uint8Array, owned = false): void {
+    this._throwWriteError();
+    if (this.#state !== "connected") throw new TypeError(`Cannot send: socket is ${this.#state}`);
+    // The common case, without the bookkeeping: the kernel takes it all.
+    if (this.#pending !== NOTHING) {
+      this.#start([data], owned, 0);
+      return;
+    }
+    const n = Number(libc().fn.send(this.#fd, data, BigInt(data.length), MSG_NOSIGNAL));
+    if (n === data.length) return;
+    // The rest, as any send's (a failed send is tried again there, where its errno is read).
+    this.#start([data], owned, Math.max(n, 0));
   }
 
   /**
@@ -322,14 +333,19 @@ export class FdSocket {
    * @throws {unknown} The error a previous send failed with.
    * @throws {TypeError} The socket is not connected.
    */
-  _startSendv(chunks: readonly Uint8Array[], options?: { owned?: boolean }): void {
+  _startSendv(chunks: readonly Uint8Array[], owned = false): void {
     this._throwWriteError();
     if (this.#state !== "connected") throw new TypeError(`Cannot send: socket is ${this.#state}`);
+    this.#start(chunks, owned, 0);
+  }
+
+  // Sends `chunks` of which `sent` bytes already left; the rest waits in #pending.
+  #start(chunks: readonly Uint8Array[], owned: boolean, sent: number): void {
     this.#pending = chunks;
     this.#head = 0;
     this.#offset = 0;
-    this.#owned = options?.owned ?? false;
-    this.#advance(0);
+    this.#owned = owned;
+    this.#advance(sent);
     this.#flush();
   }
 
@@ -399,7 +415,8 @@ export class FdSocket {
   }
 
   #sendOne(): number {
-    const rest = this.#pending[this.#head].subarray(this.#offset);
+    const chunk = this.#pending[this.#head];
+    const rest = this.#offset === 0 ? chunk : chunk.subarray(this.#offset);
     return Number(libc().fn.send(this.#fd, rest, BigInt(rest.length), MSG_NOSIGNAL));
   }
 

@@ -410,16 +410,22 @@ export class SelectorSocketTransport implements Transport {
   // send (`owned`: the transport's copies, kept as they are until sent).
   // False (and the transport is closing) if the socket failed.
   #send(data: Uint8Array | Uint8Array[], owned: boolean): boolean {
-    const chunks = Array.isArray(data) ? data : [data];
+    const sock = this.#sock;
+    let size = 0;
     try {
-      if (this.#sock instanceof FdSocket) this.#sock._startSendv(chunks, { owned });
-      else this.#sock._startSend(chunks[0]);
+      if (!Array.isArray(data)) {
+        if (sock instanceof FdSocket) sock._startSend(data, owned);
+        else sock._startSend(data);
+        size = data.length;
+      } else {
+        // Several chunks go to a descriptor only.
+        (sock as FdSocket)._startSendv(data, owned);
+        for (const chunk of data) size += chunk.length;
+      }
     } catch (err) {
       this.#fatalError(err, "Fatal write error on socket transport");
       return false;
     }
-    let size = 0;
-    for (const chunk of chunks) size += chunk.length;
     this.#inFlight = size;
     return true;
   }
