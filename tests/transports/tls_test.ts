@@ -26,6 +26,7 @@ import {
   PROTOCOL_TLS_CLIENT,
   PROTOCOL_TLS_SERVER,
   Purpose,
+  type Server,
   SSLCertVerificationError,
   SSLContext,
   SSLError,
@@ -50,6 +51,24 @@ function captureDebug(): Disposable & { lines: string[] } {
     debug: (m) => lines.push(m),
   });
   return { lines, [Symbol.dispose]: () => setLogger(previous) };
+}
+
+// A plain TCP server that never answers a ClientHello: its one connection's
+// protocol arrives in `accepted`.
+async function silentServer(
+  loop: ProactorEventLoop | SelectorEventLoop,
+): Promise<{ silent: Server; accepted: Future<Recorder>; port: number }> {
+  const accepted = loop.createFuture<Recorder>();
+  const silent = await loop.createServer(
+    () => {
+      const p = new Recorder(loop);
+      accepted.setResult(p);
+      return p;
+    },
+    "127.0.0.1",
+    0,
+  );
+  return { silent, accepted, port: addressOf(silent)[1] };
 }
 
 function serverContext(alpn?: string[]): SSLContext {
@@ -255,18 +274,7 @@ for (const [name, make] of LOOPS) {
 
   Deno.test(`${name}: createConnection({ ssl }) aborts a handshake that takes longer than sslHandshakeTimeout`, async () => {
     await onLoop(make, async (loop) => {
-      // A plain TCP server that never answers the ClientHello.
-      const accepted = loop.createFuture<Recorder>();
-      const silent = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          accepted.setResult(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-      );
-      const [, port] = addressOf(silent);
+      const { silent, accepted, port } = await silentServer(loop);
       const made: Recorder[] = [];
       const started = loop.time();
       await assert.rejects(
@@ -434,17 +442,7 @@ for (const [name, make] of LOOPS) {
 
   Deno.test(`${name}: cancelling createConnection({ ssl }) mid-handshake closes the connection`, async () => {
     await onLoop(make, async (loop) => {
-      const accepted = loop.createFuture<Recorder>();
-      const silent = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          accepted.setResult(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-      );
-      const [, port] = addressOf(silent);
+      const { silent, accepted, port } = await silentServer(loop);
       const made: Recorder[] = [];
       const task = loop.createTask(() =>
         loop.createConnection(
