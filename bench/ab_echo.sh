@@ -1,49 +1,41 @@
 #!/usr/bin/env bash
 # A/B of echo servers by the server's user and system CPU time per echo, in alternating rounds:
-# each round starts every server in turn (pinned to CPU 1, the C load client of ../shared/bench on
-# CPU 0), loads it for 5 s after 1 s of warm-up, and prints its rps, user and system CPU µs per
-# echo (from /proc/PID/stat) and p99. User time is what the server's own code costs; the kernel's
-# share (system) is much the same for every server making the same system calls.
+# each round starts every server in turn (pinned as by bench/_servers.sh: server on CPU 1, the C
+# load client of ../shared/bench on CPU 0), loads it for DURATION seconds after WARMUP, and prints
+# its rps, user and system CPU µs per echo (from /proc/PID/stat) and p99. User time is what the
+# server's own code costs; the kernel's share (system) is much the same for every server making
+# the same system calls.
 #
 #   bash bench/ab_echo.sh SIZE ROUNDS 'label|command with @PORT@' ...
 #   CONNS=1 bash bench/ab_echo.sh 1024 2 \
 #     'epoll|deno run -A bench/echo_server.ts @PORT@ epoll' \
 #     'uvloop|python3 ../shared/bench/peers/asyncio_protocol.py --uvloop @PORT@'
 #
-# Environment: CONNS (10), DURATION (5 s), WARMUP (1 s).
+# Environment: CONNS (10), DURATION (5 s), WARMUP (1 s), PIN (1), PY (/usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:?SIZE} rounds=${2:?ROUNDS}
 shift 2
-CONNS=${CONNS:-10} DURATION=${DURATION:-5} WARMUP=${WARMUP:-1}
+CONNS=${CONNS:-10} DURATION=${DURATION:-5} WARMUP=${WARMUP:-1} PIN=${PIN:-1}
+PY=${PY:-/usr/bin/python3}
+# shellcheck source=bench/_servers.sh
+. bench/_servers.sh
 build=$(mktemp -d)
-pid=
-cleanup() {
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null
-  rm -rf "$build"
-}
-trap cleanup EXIT
+trap 'stop_server; rm -rf "$build"' EXIT
 gcc -O2 -Wall -Wextra -o "$build/echo_load" ../shared/bench/echo_load.c
 TICKS=$(getconf CLK_TCK)
 for _ in $(seq "$rounds"); do
   for entry in "$@"; do
-    label=${entry%%|*} port=$((20000 + RANDOM % 10000))
-    cmd=${entry#*|}
-    # shellcheck disable=SC2086 # the command is split into words on purpose
-    taskset -c 1 ${cmd//@PORT@/$port} >/dev/null 2>&1 &
-    pid=$!
-    for _ in $(seq 100); do
-      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-      sleep 0.05
-    done
-    taskset -c 0 "$build/echo_load" 127.0.0.1 "$port" "$CONNS" "$size" "$DURATION" "$WARMUP" \
-      >"$build/point" &
+    label=${entry%%|*}
+    start_server "$label" "${entry#*|}" "$build/server.log" || continue
+    "${pin_client[@]}" "$build/echo_load" 127.0.0.1 "$port" "$CONNS" "$size" "$DURATION" \
+      "$WARMUP" >"$build/point" &
     load=$!
     sleep "$WARMUP"
-    read -r u0 s0 < <(awk '{ print $14, $15 }' "/proc/$pid/stat")
+    read -r u0 s0 < <(awk '{ print $14, $15 }' "/proc/$server_pid/stat")
     wait "$load"
-    read -r u1 s1 < <(awk '{ print $14, $15 }' "/proc/$pid/stat")
-    python3 - "$label" "$u0" "$s0" "$u1" "$s1" "$TICKS" "$build/point" <<'PY'
+    read -r u1 s1 < <(awk '{ print $14, $15 }' "/proc/$server_pid/stat")
+    "$PY" - "$label" "$u0" "$s0" "$u1" "$s1" "$TICKS" "$build/point" <<'PY'
 import json, sys
 label, u0, s0, u1, s1, ticks, point = sys.argv[1], *map(int, sys.argv[2:7]), sys.argv[7]
 d = json.load(open(point))
@@ -51,8 +43,6 @@ n = d["requests"]
 print(f"{label:16s} rps {d['rps']:9,.0f}  user µs/echo {1e6 * (u1 - u0) / ticks / n:6.2f}"
       f"  system µs/echo {1e6 * (s1 - s0) / ticks / n:6.2f}  p99 µs {d['p99_us']:7,.0f}")
 PY
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null || true
-    pid=
+    stop_server
   done
 done
