@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# What the server benchmarks (compare_echo.sh, compare_http.sh, ab_echo.sh) share: pinning (server on CPU 1,
-# client on CPU 0, as ../shared/bench/run_peers.sh), starting a server on a free port and waiting
-# until it accepts, and stopping it. Source it after setting PY and PIN; it sets pin_server,
-# pin_client, server_pid and port.
+# What the server benchmarks (compare_echo.sh, compare_http.sh, ab_echo.sh) share: pinning
+# (server on CPU 1, client on CPU 0, as ../shared/bench/run_peers.sh), starting a server on a free
+# port and waiting until it accepts, and stopping it. Source it after setting PY and PIN; it sets
+# pin_server, pin_client, server_pid and port.
 
 pin_server=() pin_client=()
 if [[ $PIN == 1 ]] && command -v taskset >/dev/null; then
