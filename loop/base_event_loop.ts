@@ -872,7 +872,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
   // Idle, with a driver that polls itself: a microtask turn first, so what
   // settled promises schedule is not held up by a blocking poll; then a poll
   // bounded by the next timer.
-  async #pollIdle(poll: (timeout: number) => boolean): Promise<void> {
+  async #pollIdle(poll: (timeout: number) => void): Promise<void> {
     await null;
     if (this.#ready.length > 0 || this.#stopping) return;
     // A cancelled timer at the top must not make the poll a mere check (timeout

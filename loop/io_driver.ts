@@ -29,9 +29,9 @@ export interface IoDriver {
    * else with the seconds until its next live timer (`Infinity` without
    * one). The driver may then block the thread for a short time of its own
    * bound (never longer than `timeout`), and arranges to wake the loop
-   * later when nothing came. Returns whether it scheduled callbacks.
+   * later when nothing came. What it finds, it schedules with `callSoon`.
    */
-  readonly poll?: (timeout: number) => boolean;
+  readonly poll?: (timeout: number) => void;
   /** Releases every resource the driver holds; the loop calls it from `close()`. */
   close(): void;
 }

@@ -58,7 +58,7 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
    * The selector's poll, when it offers one (see `IoDriver.poll`): what it
    * finds ready is dispatched in the loop's next callback.
    */
-  readonly poll?: (timeout: number) => boolean;
+  readonly poll?: (timeout: number) => void;
 
   /** Wraps `selector`; the loop calls {@linkcode SelectorIoDriver.attach} once it exists. */
   constructor(selector: Selector<S>) {
@@ -67,12 +67,11 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
     if (selector.parkingTurn !== undefined) this.parkingTurn = () => selector.parkingTurn!();
     if (selector.poll !== undefined) {
       this.poll = (timeout) => {
-        if (this.#scheduled) return true;
         // Deno's own I/O of this loop (TLS conns, connects) completes through
         // the host: no waiting on this thread while some is in flight.
-        if (!selector.poll!(timeout, this.#promises.inFlight === 0)) return false;
-        this.#onWake();
-        return this.#scheduled;
+        if (!this.#scheduled && selector.poll!(timeout, this.#promises.inFlight === 0)) {
+          this.#onWake();
+        }
       };
     }
   }
