@@ -305,21 +305,25 @@ export class FdSocket {
    * `data` at once (with `owned`, `data` stays untouched until then and the
    * rest is kept as a view). A failure is reported by `_throwWriteError`.
    *
+   * True when the kernel took all of `data` at once and nothing else was
+   * pending: there is nothing to wait for (false tells nothing).
+   *
    * @throws {unknown} The error a previous send failed with.
    * @throws {TypeError} The socket is not connected.
    */
-  _startSend(data: Uint8Array, owned = false): void {
+  _startSend(data: Uint8Array, owned = false): boolean {
     this._throwWriteError();
     if (this.#state !== "connected") throw new TypeError(`Cannot send: socket is ${this.#state}`);
     // The common case, without the bookkeeping: the kernel takes it all.
     if (this.#pending !== NOTHING) {
       this.#start([data], owned, 0);
-      return;
+      return false;
     }
     const n = Number(libc().fn.send(this.#fd, data, BigInt(data.length), MSG_NOSIGNAL));
-    if (n === data.length) return;
+    if (n === data.length) return true;
     // The rest, as any send's (a failed send is tried again there, where its errno is read).
     this.#start([data], owned, Math.max(n, 0));
+    return false;
   }
 
   /**

@@ -236,8 +236,21 @@ export class SelectorSocketTransport implements Transport {
     }
     if (data.length === 0) return;
     if (this.#idle()) {
-      // A descriptor sends at once and copies only what the kernel did not take.
-      this.#sendNow(this.#sock instanceof FdSocket ? data : this.#copies.copy(data));
+      const sock = this.#sock;
+      if (sock instanceof FdSocket) {
+        // A descriptor sends at once and copies only what the kernel did not
+        // take; when it took everything there is nothing to track.
+        let sent: boolean;
+        try {
+          sent = sock._startSend(data);
+        } catch (err) {
+          this.#fatalError(err, "Fatal write error on socket transport");
+          return;
+        }
+        if (!sent) this.#sent(data.length);
+        return;
+      }
+      this.#sendNow(this.#copies.copy(data));
       return;
     }
     const queue = this.#queue;
@@ -399,8 +412,14 @@ export class SelectorSocketTransport implements Transport {
   // Nothing is buffered: sends `data` (the caller's on a descriptor, which
   // copies what it keeps) now, and completes at once when all of it left.
   #sendNow(data: Uint8Array | Uint8Array[]): void {
-    if (!this.#send(data, false)) return;
-    this.#bufferSize += this.#inFlight;
+    if (this.#send(data, false)) this.#sent(this.#inFlight);
+  }
+
+  // A send of `size` bytes started with nothing buffered: completes at once
+  // when the socket is writable, else when it becomes so.
+  #sent(size: number): void {
+    this.#inFlight = size;
+    this.#bufferSize += size;
     if (this.#sock._writable()) this.#writeReady();
     else this.#loop.addWriter(this.#sock, this.#writeReady);
     this.#marks.maybePause(this.#bufferSize);
