@@ -22,7 +22,7 @@
  */
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import { RuntimeError } from "./exceptions.ts";
-import { Handle } from "./handle.ts";
+import { Handle, type Runnable, SCHEDULE } from "./handle.ts";
 import type { IoDriver } from "./io_driver.ts";
 import { ProactorIoDriver } from "./proactor_io_driver.ts";
 import type { Closable, ProactorIo } from "../transports/proactor_io.ts";
@@ -54,6 +54,9 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
   /** The selector's parking host turn, when it offers one (see `IoDriver.parkingTurn`). */
   readonly parkingTurn?: () => Promise<void>;
 
+  /** The selector's choice of parking turns, when it offers one (see `IoDriver.wantsParkingTurn`). */
+  readonly wantsParkingTurn?: (ms: number) => boolean;
+
   /**
    * The selector's poll, when it offers one (see `IoDriver.poll`): what it
    * finds ready is dispatched in the loop's next callback.
@@ -65,6 +68,9 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
     this.#selector = selector;
     selector.setWakeup(this.#onWake);
     if (selector.parkingTurn !== undefined) this.parkingTurn = () => selector.parkingTurn!();
+    if (selector.wantsParkingTurn !== undefined) {
+      this.wantsParkingTurn = (ms) => selector.wantsParkingTurn!(ms);
+    }
     if (selector.poll !== undefined) {
       this.poll = (timeout) => {
         // Deno's own I/O of this loop (TLS conns, connects) completes through
@@ -197,10 +203,14 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
     const loop = this.#loop;
     if (loop === null || loop.isClosed()) return;
     this.#scheduled = true;
-    loop.callSoon(this.#dispatch);
+    loop[SCHEDULE](this.#dispatchItem);
   };
 
-  #dispatch = (): void => {
+  // The dispatch as one ready-made work item, scheduled again and again (no
+  // handle per iteration).
+  readonly #dispatchItem: Runnable = new DispatchItem(() => this.#dispatch(), () => this.#loop!);
+
+  #dispatch(): void {
     this.#scheduled = false;
     const events = this.#selector.select(0);
     for (const [key, ready] of events) {
@@ -215,5 +225,36 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
       }
     }
     if (events.length > 0) this.#onWake();
-  };
+  }
+}
+
+// A failing select() reaches the loop's exception handler, as a callback's
+// error would.
+class DispatchItem implements Runnable {
+  readonly #dispatch: () => void;
+  readonly #loop: () => AbstractEventLoop;
+
+  constructor(dispatch: () => void, loop: () => AbstractEventLoop) {
+    this.#dispatch = dispatch;
+    this.#loop = loop;
+  }
+
+  cancelled(): boolean {
+    return false;
+  }
+
+  _run(): void {
+    try {
+      this.#dispatch();
+    } catch (exception) {
+      this.#loop().callExceptionHandler({
+        message: "Exception in the selector dispatch",
+        exception,
+      });
+    }
+  }
+
+  toString(): string {
+    return "<Handle SelectorIoDriver dispatch>";
+  }
 }
