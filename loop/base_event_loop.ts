@@ -51,9 +51,10 @@ const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
 // promises keep flowing while a task spins on sleep(0).
 const WORK_PER_HOST_TURN = 1024;
 const WORK_PER_HOST_TURN_WITH_IO = 64;
-// A busy loop whose I/O driver can park the host does so this often (ms):
-// a park costs ~0.1 ms on a loaded machine, so this trades ~5% of a saturated
-// epoll loop's throughput for Deno's own I/O answering within milliseconds
+// A busy loop whose I/O driver can park the host, but cannot tell when the
+// host needs it (no `wantsParkingTurn`), does so this often (ms): a park
+// costs 30–100 µs, so this trades a few percent of a saturated loop's
+// throughput for Deno's own I/O answering within milliseconds
 // (docs/architecture.md, "The epoll selector", has the measurements).
 const PARK_INTERVAL_MS = 2;
 // Microtask turns the loop waits for resumed tasks to suspend again before it
@@ -830,10 +831,7 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
       }
       if (this.#stopping) return;
       this.#sinceHostTurn += ntodo + 1;
-      if (
-        this.#io.parkingTurn !== undefined && this.#io.inFlight > 0 &&
-        performance.now() - this.#lastPark >= PARK_INTERVAL_MS
-      ) {
+      if (this.#io.parkingTurn !== undefined && this.#io.inFlight > 0 && this.#wantsPark()) {
         await this.#park();
       }
       if (
@@ -850,9 +848,17 @@ export class BaseEventLoop implements AbstractEventLoop, TimerOwner {
   // selector does) gives the host only setImmediate turns, and Deno then
   // polls its own I/O only every 61 turns (tokio's event interval): its
   // sockets and signals waited 0.7 s under load. A turn in which the host
-  // parks (the driver awaits a call run on another thread) polls them, so
-  // one such turn per PARK_INTERVAL_MS of busy time bounds that latency.
-  // The time check stays in the iteration itself: no async call per iteration.
+  // parks (the driver awaits a call run on another thread) polls them: the
+  // driver says when one is due (the epoll selector: when Deno's own epoll
+  // set has events, and every 5 ms for its timers), else one per
+  // PARK_INTERVAL_MS of busy time bounds that latency. The check is
+  // synchronous: no async call per iteration.
+  #wantsPark(): boolean {
+    const ms = performance.now() - this.#lastPark;
+    const wants = this.#io.wantsParkingTurn;
+    return wants === undefined ? ms >= PARK_INTERVAL_MS : wants(ms);
+  }
+
   async #park(): Promise<void> {
     await this.#io.parkingTurn!();
     this.#lastPark = performance.now();

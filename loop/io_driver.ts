@@ -17,10 +17,17 @@ export interface IoDriver {
   /**
    * A host turn in which the host parks (waits for a call on another
    * thread), so it polls its own I/O; a driver that polls I/O itself and
-   * never lets the loop idle offers it, and a busy loop awaits it every 2 ms
-   * of busy time. Absent when the host's turns need no help.
+   * never lets the loop idle offers it, and a busy loop awaits it when
+   * `wantsParkingTurn` says so (every 2 ms of busy time without it). Absent
+   * when the host's turns need no help.
    */
   readonly parkingTurn?: () => Promise<void>;
+  /**
+   * Whether a busy loop should await `parkingTurn` now, `ms` milliseconds
+   * after its last one (a driver that sees when the host has I/O waiting
+   * asks for one only then, and now and then for the host's timers).
+   */
+  readonly wantsParkingTurn?: (ms: number) => boolean;
   /**
    * Polls I/O the driver watches itself (Python's `selector.select(timeout)`
    * in `_run_once`), offered by a driver that polls readiness on the loop's

@@ -97,6 +97,8 @@ export const EPOLL_CTL_DEL = 2;
 export const EPOLL_CTL_MOD = 3;
 /** `EPOLL_CLOEXEC` and `EFD_CLOEXEC`. */
 export const O_CLOEXEC = 0o2000000;
+/** `O_DIRECTORY`. */
+export const O_DIRECTORY = 0o200000;
 /** `EFD_NONBLOCK`. */
 export const O_NONBLOCK = 0o4000;
 
@@ -149,6 +151,11 @@ const SYMBOLS = {
     nonblocking: true,
   },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  // Listing /proc/self/fd to find the host's own epoll sets (EpollSelector's
+  // host watch); getdents64 is glibc 2.30: without it the watch is off.
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize", optional: true },
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   // Awaited only to let the host park for a moment (EpollSelector.parkingTurn).
   sched_yield_park: { name: "sched_yield", parameters: [], result: "i32", nonblocking: true },
   strerror: { parameters: ["i32"], result: "pointer" },

@@ -53,6 +53,7 @@ import {
   type Libc,
   libc,
   O_CLOEXEC,
+  O_DIRECTORY,
   O_NONBLOCK,
   osError,
 } from "./_libc.ts";
@@ -83,6 +84,32 @@ const MAX_EVENTS = 256;
 const BLOCKING_WAIT_NS = 250_000;
 // The generation of the eventfd's own registration.
 const WAKE_GENERATION = 0xffffffff;
+// How often a busy loop lets the host park (wantsParkingTurn), in ms: every
+// 2 ms when the host's epoll sets are not watched; else when one of them has
+// events (checked at most every 0.25 ms), and every 5 ms for Deno's timers,
+// which no descriptor announces.
+const BLIND_PARK_INTERVAL_MS = 2;
+const HOST_CHECK_INTERVAL_MS = 0.25;
+const TIMER_PARK_INTERVAL_MS = 5;
+// The epoll sets of this module's selectors: never watched as the host's.
+const ownEpolls = new Set<number>();
+// `struct linux_dirent64`: d_ino, d_off, d_reclen (u16 at 16), d_type, then d_name (at 19).
+const DIRENT_RECLEN_OFFSET = 16;
+const DIRENT_NAME_OFFSET = 19;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function cString(text: string): Uint8Array {
+  return encoder.encode(`${text}\0`);
+}
+
+// Whether descriptor `name` (of /proc/self/fd) is an epoll set.
+function isEpoll(lib: Libc, name: string): boolean {
+  const want = "anon_inode:[eventpoll]";
+  const link = new Uint8Array(want.length + 1);
+  const n = Number(lib.fn.readlink(cString(`/proc/self/fd/${name}`), link, BigInt(link.length)));
+  return n === want.length && decoder.decode(link.subarray(0, n)) === want;
+}
 
 interface Entry {
   readonly fd: number;
@@ -136,6 +163,11 @@ export class EpollSelector implements Selector<EpollSelectable> {
   #epfd = -1;
   #eventfd = -1;
   #generation = 0;
+  // An epoll set of the host's epoll sets (see #watchHost), or -1; and when
+  // it was last checked, in ms after the last parking turn.
+  #hostEpfd = -1;
+  #hostCheckedAt = 0;
+  #hostBuf: Uint8Array = new Uint8Array(0);
   #events: Uint8Array = new Uint8Array(0);
   // Events a poll() read and the next select() reports.
   #found = 0;
@@ -194,6 +226,27 @@ export class EpollSelector implements Selector<EpollSelectable> {
   async parkingTurn(): Promise<void> {
     if (this.#lib === null) await new Promise<void>((resolve) => setImmediate(resolve));
     else await this.#lib.fn.sched_yield_park();
+    this.#hostCheckedAt = 0;
+  }
+
+  /**
+   * Whether a busy loop should take a parking turn `ms` milliseconds after
+   * its last one: when Deno's own epoll set has events waiting (checked at
+   * most every 0.25 ms, with a fast `epoll_wait` on a set that holds Deno's
+   * sets), and every 5 ms for Deno's timers; every 2 ms when it cannot
+   * watch Deno's set (no descriptor registered yet, or `/proc` unreadable).
+   */
+  wantsParkingTurn(ms: number): boolean {
+    if (this.#hostEpfd < 0) return ms >= BLIND_PARK_INTERVAL_MS;
+    if (ms >= TIMER_PARK_INTERVAL_MS) return true;
+    if (ms - this.#hostCheckedAt < HOST_CHECK_INTERVAL_MS) return false;
+    this.#hostCheckedAt = ms;
+    return this.#lib!.fn.epoll_wait(this.#hostEpfd, this.#hostBuf, 1, 0) > 0;
+  }
+
+  /** Whether Deno's own epoll set is watched (for tests and diagnostics). */
+  get watchesHost(): boolean {
+    return this.#hostEpfd >= 0;
   }
 
   /**
@@ -391,20 +444,73 @@ export class EpollSelector implements Selector<EpollSelectable> {
     this.#events = new Uint8Array(MAX_EVENTS * lib.epoll.size);
     this.#parkBuf = new Uint8Array(lib.epoll.size);
     this.#ctl(EPOLL_CTL_ADD, efd, EPOLLIN, WAKE_GENERATION);
+    ownEpolls.add(epfd);
+    this.#watchHost();
+  }
+
+  // Makes #hostEpfd, an epoll set of the host's epoll sets (the epoll
+  // descriptors in /proc/self/fd that are not a selector's of this module:
+  // Deno's runtime's), level-triggered: it is ready while Deno has I/O events
+  // (its sockets, signals, calls finished on other threads) that it handles
+  // only in a turn where it parks. Kept apart from the loop's own set, so a
+  // parked wait never returns for them. Nothing found: the loop parks blind.
+  #watchHost(): void {
+    const lib = this.#lib!;
+    if (lib.fn.getdents64 === null) return;
+    const dir = lib.fn.open(cString("/proc/self/fd"), O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return;
+    const hostEpfd = lib.fn.epoll_create1(O_CLOEXEC);
+    if (hostEpfd < 0) {
+      lib.fn.close(dir);
+      return;
+    }
+    let watched = 0;
+    try {
+      const buf = new Uint8Array(4096);
+      const view = new DataView(buf.buffer);
+      for (;;) {
+        const n = Number(lib.fn.getdents64(dir, buf, BigInt(buf.length)));
+        if (n <= 0) break;
+        for (let at = 0; at < n; at += view.getUint16(at + DIRENT_RECLEN_OFFSET, true)) {
+          const end = buf.indexOf(0, at + DIRENT_NAME_OFFSET);
+          const name = decoder.decode(buf.subarray(at + DIRENT_NAME_OFFSET, end));
+          if (!/^[0-9]+$/.test(name) || ownEpolls.has(Number(name))) continue;
+          if (
+            isEpoll(lib, name) && this.#tryCtl(hostEpfd, EPOLL_CTL_ADD, Number(name), EPOLLIN, 0)
+          ) {
+            watched++;
+          }
+        }
+      }
+    } finally {
+      lib.fn.close(dir);
+    }
+    if (watched === 0) {
+      lib.fn.close(hostEpfd);
+      return;
+    }
+    this.#hostEpfd = hostEpfd;
+    this.#hostBuf = new Uint8Array(lib.epoll.size);
+    ownEpolls.add(hostEpfd);
   }
 
   // `closedOk`: a bare descriptor may have been closed by its owner already.
   #ctl(op: number, fd: number, mask: number, generation: number, closedOk = false): void {
+    if (this.#tryCtl(this.#epfd, op, fd, mask, generation)) return;
+    const lib = this.#lib!;
+    if (closedOk && (lib.errno() === EBADF || lib.errno() === ENOENT)) return;
+    throw osError(lib.errno(), op === EPOLL_CTL_DEL ? "unregister socket" : "register socket");
+  }
+
+  // epoll_ctl on `epfd`; false (errno set) when the kernel refused.
+  #tryCtl(epfd: number, op: number, fd: number, mask: number, generation: number): boolean {
     const lib = this.#lib!;
     const ev = new Uint8Array(lib.epoll.size);
     const view = new DataView(ev.buffer);
     view.setUint32(0, mask, true);
     view.setUint32(lib.epoll.dataOffset, fd, true);
     view.setUint32(lib.epoll.dataOffset + 4, generation, true);
-    if (lib.fn.epoll_ctl(this.#epfd, op, fd, ev) < 0) {
-      if (closedOk && (lib.errno() === EBADF || lib.errno() === ENOENT)) return;
-      throw osError(lib.errno(), op === EPOLL_CTL_DEL ? "unregister socket" : "register socket");
-    }
+    return lib.fn.epoll_ctl(epfd, op, fd, ev) >= 0;
   }
 
   // Reads up to MAX_EVENTS ready events into #events, without waiting.
@@ -499,6 +605,12 @@ export class EpollSelector implements Selector<EpollSelectable> {
 
   #release(): void {
     if (this.#epfd >= 0) {
+      ownEpolls.delete(this.#epfd);
+      if (this.#hostEpfd >= 0) {
+        ownEpolls.delete(this.#hostEpfd);
+        this.#lib!.fn.close(this.#hostEpfd);
+        this.#hostEpfd = -1;
+      }
       this.#lib!.fn.close(this.#eventfd);
       this.#lib!.fn.close(this.#epfd);
       this.#epfd = this.#eventfd = -1;

@@ -114,6 +114,11 @@ export interface Selector<S = unknown> {
    */
   parkingTurn?(): Promise<void>;
   /**
+   * Whether a busy loop should take a parking turn `ms` milliseconds after
+   * its last one (see `IoDriver.wantsParkingTurn`); offered with `parkingTurn`.
+   */
+  wantsParkingTurn?(ms: number): boolean;
+  /**
    * Whether a registration is ready, waiting for one on this thread up to
    * `timeout` seconds, or less by the selector's own bound (0, or
    * `mayBlock` false: never blocks); what it found is what the next

@@ -212,3 +212,46 @@ Deno.test({
     await selector.closed;
   },
 });
+
+Deno.test({
+  name:
+    "EpollSelector.wantsParkingTurn() asks for a parking turn as soon as Deno's own epoll set has an event, else every 5 ms",
+  ignore: !FFI,
+  async fn() {
+    const selector = new EpollSelector();
+    // Blind until the epoll set exists: every 2 ms.
+    assert.equal(selector.watchesHost, false);
+    assert.equal(selector.wantsParkingTurn(1.9), false);
+    assert.equal(selector.wantsParkingTurn(2), true);
+    const fd = listening();
+    selector.register(fd, EVENT_READ);
+    assert.equal(selector.watchesHost, true, "Deno's runtime has an epoll set in /proc/self/fd");
+    // A Deno TCP connection whose read is pending, fed by a descriptor of ours.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = createFdSocket();
+    client._startConnect(["127.0.0.1", (listener.addr as Deno.NetAddr).port]);
+    const conn = await listener.accept();
+    assert.equal(client._writable(), true, "connected");
+    const buf = new Uint8Array(8);
+    const read = conn.read(buf);
+    await selector.parkingTurn(); // Deno polls its I/O now: nothing is waiting for it after this
+    assert.equal(selector.wantsParkingTurn(1), false, "nothing for Deno: no turn before 5 ms");
+    assert.equal(selector.wantsParkingTurn(4.9), false);
+    assert.equal(selector.wantsParkingTurn(5), true, "Deno's timers get a turn every 5 ms");
+    await selector.parkingTurn();
+    // Our send lands in Deno's socket at once: its epoll set is ready, and
+    // the next check (at most every 0.25 ms) asks for a turn.
+    client._startSend(new Uint8Array([7]));
+    assert.equal(selector.wantsParkingTurn(0.1), false, "checked at most every 0.25 ms");
+    assert.equal(selector.wantsParkingTurn(1), true, "Deno has a read to complete");
+    assert.equal(await read, 1);
+    assert.equal(buf[0], 7);
+    conn.close();
+    listener.close();
+    client.close();
+    selector.unregister(fd);
+    fd.close();
+    selector.close();
+    await selector.closed;
+  },
+});
