@@ -8,7 +8,13 @@ import {
   SelectorEventLoop,
   type SelectorEventLoopOptions,
 } from "../../loop/mod.ts";
-import { createSocket, type Socket } from "../../transports/mod.ts";
+import {
+  createSocket,
+  EVENT_READ,
+  type Selector,
+  type SelectorKey,
+  type Socket,
+} from "../../transports/mod.ts";
 import { sleep } from "../../tasks/sleep.ts";
 
 async function onSelector<T>(
@@ -207,4 +213,66 @@ Deno.test("SelectorEventLoop.close() drops the registrations; the sockets stay o
   assert.equal(client.state, "connected");
   assert.equal(conn.state, "connected");
   close();
+});
+
+Deno.test("SelectorEventLoop: a select() that throws reaches the exception handler, and the loop goes on", async () => {
+  // A selector whose first select() fails; the next reports every registration readable once.
+  class Scripted implements Selector<Socket> {
+    readonly inFlight = 0;
+    readonly #keys = new Map<Socket, SelectorKey<Socket>>();
+    #wakeup: (() => void) | null = null;
+    selects = 0;
+    register(fileobj: Socket, events: number, data: unknown = null): SelectorKey<Socket> {
+      const key = { fileobj, events, data };
+      this.#keys.set(fileobj, key);
+      this.#wakeup?.();
+      return key;
+    }
+    modify(fileobj: Socket, events: number, data: unknown = null): SelectorKey<Socket> {
+      return this.register(fileobj, events, data);
+    }
+    unregister(fileobj: Socket): SelectorKey<Socket> {
+      const key = this.getKey(fileobj);
+      this.#keys.delete(fileobj);
+      return key;
+    }
+    select(): Array<[SelectorKey<Socket>, number]> {
+      if (++this.selects === 1) throw new Error("select failed");
+      return this.selects === 2 ? [...this.#keys.values()].map((key) => [key, EVENT_READ]) : [];
+    }
+    getKey(fileobj: Socket): SelectorKey<Socket> {
+      return this.#keys.get(fileobj)!;
+    }
+    getMap(): ReadonlyMap<Socket, SelectorKey<Socket>> {
+      return this.#keys;
+    }
+    setWakeup(wakeup: (() => void) | null): void {
+      this.#wakeup = wakeup;
+    }
+    wake(): void {
+      this.#wakeup?.();
+    }
+    close(): void {
+      this.#keys.clear();
+    }
+  }
+  const selector = new Scripted();
+  const contexts: Record<string, unknown>[] = [];
+  await onSelector(async (loop) => {
+    loop.setExceptionHandler((_loop, context) => contexts.push(context));
+    const sock = createSocket();
+    const read = loop.createFuture<string>();
+    loop.addReader(sock, () => read.setResult("readable")); // registering asks for a select()
+    await sleep(0);
+    assert.equal(selector.selects, 1);
+    assert.equal(contexts.length, 1);
+    assert.equal(contexts[0].message, "Exception in the selector dispatch");
+    assert.equal((contexts[0].exception as Error).message, "select failed");
+    // The next wake-up dispatches again.
+    selector.wake();
+    assert.equal(await read, "readable");
+    loop.removeReader(sock);
+    sock.close();
+    assert.equal(contexts.length, 1);
+  }, { selector });
 });
