@@ -169,10 +169,8 @@ export class EpollSelector implements Selector<EpollSelectable> {
   #hostCheckedAt = 0;
   #hostBuf: Uint8Array = new Uint8Array(0);
   #events: Uint8Array = new Uint8Array(0);
-  // Events a poll() read and the next select() reports: 0 when it found
-  // none (that select() does not wait again), -1 when there was no poll
-  // since the last select() or the poll parked (select() waits itself).
-  #found = -1;
+  // Events a poll() read and the next select() reports.
+  #found = 0;
   // Whether an idle poll waits on the loop's thread first (see BLOCKING_WAIT_NS).
   #blockingWaits = true;
   // epoll_pwait2 failed with ENOSYS or EPERM: never wait on the loop's thread.
@@ -326,15 +324,15 @@ export class EpollSelector implements Selector<EpollSelectable> {
   }
 
   /**
-   * The keys ready now, descriptors first (what a `poll()` since the last
-   * `select()` found, even nothing, else a fast `epoll_wait`); never blocks.
+   * The keys ready now, descriptors first (what the last `poll()` found,
+   * else a fast `epoll_wait`); never blocks.
    */
   select(_timeout?: number | null): Array<[SelectorKey<EpollSelectable>, number]> {
     this.#wakePending = false;
     const ready: Array<[SelectorKey<EpollSelectable>, number]> = [];
     if (this.#epfd >= 0) {
-      const n = this.#found >= 0 ? this.#found : this.#waitNow();
-      this.#found = -1;
+      const n = this.#found > 0 ? this.#found : this.#waitNow();
+      this.#found = 0;
       this.#collect(n, ready);
     }
     for (const [inner, events] of this.#deno.select(0)) {
@@ -367,10 +365,7 @@ export class EpollSelector implements Selector<EpollSelectable> {
       this.#found = this.#waitNow();
     }
     if (this.#found > 0) return true;
-    if (timeout > 0 && this.#entries.size > 0) {
-      this.#found = -1;
-      this.#park();
-    }
+    if (timeout > 0 && this.#entries.size > 0) this.#park();
     return false;
   }
 
@@ -624,8 +619,6 @@ export class EpollSelector implements Selector<EpollSelectable> {
   }
 
   #wake(): void {
-    // Registrations changed, or a wait returned: a poll's "nothing" is stale.
-    if (this.#found === 0) this.#found = -1;
     if (this.#wakePending || this.#wakeup === null) return;
     this.#wakePending = true;
     this.#wakeup();

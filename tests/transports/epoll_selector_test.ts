@@ -255,29 +255,3 @@ Deno.test({
     await selector.closed;
   },
 });
-
-Deno.test({
-  name:
-    "EpollSelector.select() after a poll() that found nothing reports nothing without waiting again; a registration change makes it wait",
-  ignore: !FFI,
-  async fn() {
-    const { selector, woken } = selectorWithWakeups();
-    const server = listening();
-    selector.register(server, EVENT_READ, "server");
-    await woken();
-    assert.equal(selector.poll(0), false);
-    // A client connects after the poll: this iteration's select() reports
-    // what the poll found (nothing); the next one sees the connection.
-    const client = connectTo(server);
-    assert.deepEqual(selector.select(0), []);
-    assert.deepEqual(selector.select(0).map(([key]) => key.data), ["server"]);
-    // A registration made after an empty poll is not hidden by it.
-    const [conn] = server._tryAccept()!;
-    assert.equal(selector.poll(0), false);
-    selector.register(client, EVENT_WRITE, "client");
-    assert.deepEqual(selector.select(0).map(([key]) => key.data), ["client"]);
-    selector.close();
-    await selector.closed;
-    for (const s of [conn, client, server]) s.close();
-  },
-});
