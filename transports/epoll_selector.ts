@@ -53,11 +53,11 @@ import {
   type Libc,
   libc,
   O_CLOEXEC,
-  O_DIRECTORY,
   O_NONBLOCK,
   osError,
 } from "./_libc.ts";
 import { FdSocket } from "./fd_socket.ts";
+import { HOST_MARK, hostEpollSets, WAKE_MARK } from "./_host_epolls.ts";
 import {
   DenoSelector,
   EVENT_READ,
@@ -82,8 +82,9 @@ const MAX_EVENTS = 256;
 // loop (Deno's own I/O, timers, promises) waits that long at most, once per
 // idle spell: a wait that finds nothing makes the next idle poll park at once.
 const BLOCKING_WAIT_NS = 250_000;
-// The generation of the eventfd's own registration.
-const WAKE_GENERATION = 0xffffffff;
+// The generation of the eventfd's own registration (it marks the set as a
+// selector's: see _host_epolls.ts).
+const WAKE_GENERATION = WAKE_MARK;
 // How often a busy loop lets the host park (wantsParkingTurn), in ms: every
 // 2 ms when the host's epoll sets are not watched; else when one of them has
 // events (checked at most every 0.25 ms), and every 5 ms for Deno's timers,
@@ -91,25 +92,6 @@ const WAKE_GENERATION = 0xffffffff;
 const BLIND_PARK_INTERVAL_MS = 2;
 const HOST_CHECK_INTERVAL_MS = 0.25;
 const TIMER_PARK_INTERVAL_MS = 5;
-// The epoll sets of this module's selectors: never watched as the host's.
-const ownEpolls = new Set<number>();
-// `struct linux_dirent64`: d_ino, d_off, d_reclen (u16 at 16), d_type, then d_name (at 19).
-const DIRENT_RECLEN_OFFSET = 16;
-const DIRENT_NAME_OFFSET = 19;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function cString(text: string): Uint8Array {
-  return encoder.encode(`${text}\0`);
-}
-
-// Whether descriptor `name` (of /proc/self/fd) is an epoll set.
-function isEpoll(lib: Libc, name: string): boolean {
-  const want = "anon_inode:[eventpoll]";
-  const link = new Uint8Array(want.length + 1);
-  const n = Number(lib.fn.readlink(cString(`/proc/self/fd/${name}`), link, BigInt(link.length)));
-  return n === want.length && decoder.decode(link.subarray(0, n)) === want;
-}
 
 interface Entry {
   readonly fd: number;
@@ -220,8 +202,9 @@ export class EpollSelector implements Selector<EpollSelectable> {
   /**
    * A host turn in which Deno's event loop parks, so it polls its own I/O:
    * awaits a trivial call (`sched_yield`) that Deno runs on another thread
-   * (~4 µs). While the epoll loop is busy it never idles, and Deno would
-   * otherwise poll its sockets only every 61 host turns.
+   * (26–100 µs of CPU: two thread switches). While the epoll loop is busy it
+   * never idles, and Deno would otherwise poll its sockets only every 61
+   * host turns.
    */
   async parkingTurn(): Promise<void> {
     if (this.#lib === null) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -233,8 +216,9 @@ export class EpollSelector implements Selector<EpollSelectable> {
    * Whether a busy loop should take a parking turn `ms` milliseconds after
    * its last one: when Deno's own epoll set has events waiting (checked at
    * most every 0.25 ms, with a fast `epoll_wait` on a set that holds Deno's
-   * sets), and every 5 ms for Deno's timers; every 2 ms when it cannot
-   * watch Deno's set (no descriptor registered yet, or `/proc` unreadable).
+   * sets), and every 5 ms for Deno's timers; every 2 ms when it does not
+   * watch Deno's sets (no descriptor registered yet, no `getdents64` in
+   * libc, `/proc` unreadable, or no set found).
    */
   wantsParkingTurn(ms: number): boolean {
     if (this.#hostEpfd < 0) return ms >= BLIND_PARK_INTERVAL_MS;
@@ -444,54 +428,34 @@ export class EpollSelector implements Selector<EpollSelectable> {
     this.#events = new Uint8Array(MAX_EVENTS * lib.epoll.size);
     this.#parkBuf = new Uint8Array(lib.epoll.size);
     this.#ctl(EPOLL_CTL_ADD, efd, EPOLLIN, WAKE_GENERATION);
-    ownEpolls.add(epfd);
     this.#watchHost();
   }
 
-  // Makes #hostEpfd, an epoll set of the host's epoll sets (the epoll
-  // descriptors in /proc/self/fd that are not a selector's of this module:
-  // Deno's runtime's), level-triggered: it is ready while Deno has I/O events
-  // (its sockets, signals, calls finished on other threads) that it handles
-  // only in a turn where it parks. Kept apart from the loop's own set, so a
-  // parked wait never returns for them. Nothing found: the loop parks blind.
+  // Makes #hostEpfd, an epoll set of the host's epoll sets (Deno's
+  // runtimes', see _host_epolls.ts), level-triggered: it is ready while
+  // Deno has I/O events (its sockets, signals, calls finished on other
+  // threads) that it handles only in a turn where it parks. Kept apart from
+  // the loop's own set, so a parked wait never returns for them. Nothing
+  // found, or anything unexpected in /proc: the loop parks blind.
   #watchHost(): void {
     const lib = this.#lib!;
-    if (lib.fn.getdents64 === null) return;
-    const dir = lib.fn.open(cString("/proc/self/fd"), O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return;
-    const hostEpfd = lib.fn.epoll_create1(O_CLOEXEC);
-    if (hostEpfd < 0) {
-      lib.fn.close(dir);
-      return;
-    }
-    let watched = 0;
+    let hostEpfd = lib.fn.epoll_create1(O_CLOEXEC);
+    if (hostEpfd < 0) return;
     try {
-      const buf = new Uint8Array(4096);
-      const view = new DataView(buf.buffer);
-      for (;;) {
-        const n = Number(lib.fn.getdents64(dir, buf, BigInt(buf.length)));
-        if (n <= 0) break;
-        for (let at = 0; at < n; at += view.getUint16(at + DIRENT_RECLEN_OFFSET, true)) {
-          const end = buf.indexOf(0, at + DIRENT_NAME_OFFSET);
-          const name = decoder.decode(buf.subarray(at + DIRENT_NAME_OFFSET, end));
-          if (!/^[0-9]+$/.test(name) || ownEpolls.has(Number(name))) continue;
-          if (
-            isEpoll(lib, name) && this.#tryCtl(hostEpfd, EPOLL_CTL_ADD, Number(name), EPOLLIN, 0)
-          ) {
-            watched++;
-          }
-        }
+      let watched = 0;
+      for (const fd of hostEpollSets(lib, [this.#epfd, hostEpfd])) {
+        if (this.#tryCtl(hostEpfd, EPOLL_CTL_ADD, fd, EPOLLIN, HOST_MARK)) watched++;
       }
+      if (watched > 0) {
+        this.#hostEpfd = hostEpfd;
+        this.#hostBuf = new Uint8Array(lib.epoll.size);
+        hostEpfd = -1;
+      }
+    } catch {
+      // No watch: the loop parks every 2 ms of busy time instead.
     } finally {
-      lib.fn.close(dir);
+      if (hostEpfd >= 0) lib.fn.close(hostEpfd);
     }
-    if (watched === 0) {
-      lib.fn.close(hostEpfd);
-      return;
-    }
-    this.#hostEpfd = hostEpfd;
-    this.#hostBuf = new Uint8Array(lib.epoll.size);
-    ownEpolls.add(hostEpfd);
   }
 
   // `closedOk`: a bare descriptor may have been closed by its owner already.
@@ -605,9 +569,7 @@ export class EpollSelector implements Selector<EpollSelectable> {
 
   #release(): void {
     if (this.#epfd >= 0) {
-      ownEpolls.delete(this.#epfd);
       if (this.#hostEpfd >= 0) {
-        ownEpolls.delete(this.#hostEpfd);
         this.#lib!.fn.close(this.#hostEpfd);
         this.#hostEpfd = -1;
       }
