@@ -409,8 +409,9 @@ export class SelectorSocketTransport implements Transport {
     return this.#inFlight === 0 && this.#queue.length === 0;
   }
 
-  // Nothing is buffered: sends `data` (the caller's on a descriptor, which
-  // copies what it keeps) now, and completes at once when all of it left.
+  // Nothing is buffered: sends `data` now (a copy of one chunk to a Deno-ops
+  // socket, or the caller's chunks in one gather send to a descriptor, which
+  // copies what it keeps), and completes at once when all of it left.
   #sendNow(data: Uint8Array | Uint8Array[]): void {
     if (this.#send(data, false)) this.#sent(this.#inFlight);
   }
@@ -425,16 +426,17 @@ export class SelectorSocketTransport implements Transport {
     this.#marks.maybePause(this.#bufferSize);
   }
 
-  // Starts sending `data`: a chunk, or on a descriptor several in one gather
-  // send (`owned`: the transport's copies, kept as they are until sent).
-  // False (and the transport is closing) if the socket failed.
+  // Starts sending `data`: a chunk to a Deno-ops socket, or chunks to a
+  // descriptor in one gather send (`owned`: the transport's copies, kept as
+  // they are until sent; a single chunk to a descriptor goes through
+  // write()'s own send). False (and the transport is closing) if the socket
+  // failed.
   #send(data: Uint8Array | Uint8Array[], owned: boolean): boolean {
     const sock = this.#sock;
     let size = 0;
     try {
       if (!Array.isArray(data)) {
-        if (sock instanceof FdSocket) sock._startSend(data, owned);
-        else sock._startSend(data);
+        (sock as Socket)._startSend(data);
         size = data.length;
       } else {
         // Several chunks go to a descriptor only.
