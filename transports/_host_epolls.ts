@@ -63,6 +63,7 @@ function scan(lib: Libc): number[] {
       if (n <= 0) return found;
       for (let at = 0, size = 0; at < n; at += size) {
         size = view.getUint16(at + DIRENT_RECLEN_OFFSET, true);
+        if (size <= DIRENT_NAME_OFFSET) return found; // not a record: stop rather than loop
         const name = buf.subarray(at + DIRENT_NAME_OFFSET, at + size);
         const text = decoder.decode(name.subarray(0, Math.max(0, name.indexOf(0))));
         if (/^[0-9]+$/.test(text) && isEpoll(lib, Number(text))) found.push(Number(text));
