@@ -222,19 +222,36 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * @throws {TypeError} `n` is not an integer.
    * @throws {RuntimeError} Another read is waiting.
    */
-  async read(n = -1): Promise<Uint8Array<ArrayBuffer>> {
-    checkCount(n, "read");
-    if (this.#exception !== null) throw this.#exception;
-    if (n === 0) return new Uint8Array(0);
-    if (n < 0) {
-      const blocks: Uint8Array<ArrayBuffer>[] = [];
-      for (;;) {
-        const block = await this.read(this.#limit);
-        if (block.length === 0) return concat(blocks);
-        blocks.push(block);
-      }
+  read(n = -1): Promise<Uint8Array<ArrayBuffer>> {
+    try {
+      checkCount(n, "read");
+      if (this.#exception !== null) throw this.#exception;
+      if (n === 0) return Promise.resolve(new Uint8Array(0));
+      if (n < 0) return this.#readAll();
+      if (this.#buffer.length > 0 || this.#eof) return Promise.resolve(this.#take(n));
+      // The wait is registered here, in the caller's task (which cancel()
+      // then reaches), and its reaction settles a plain promise: no async
+      // frame and no thenable for `await` to resolve, two microtask turns
+      // fewer per read. A cancelled read's reaction rejects without taking:
+      // the bytes stay buffered.
+      const { promise, resolve, reject } = Promise.withResolvers<Uint8Array<ArrayBuffer>>();
+      this.#waitForData("read").then(() => resolve(this.#take(n)), reject);
+      return promise;
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (this.#buffer.length === 0 && !this.#eof) await this.#waitForData("read");
+  }
+
+  async #readAll(): Promise<Uint8Array<ArrayBuffer>> {
+    const blocks: Uint8Array<ArrayBuffer>[] = [];
+    for (;;) {
+      const block = await this.read(this.#limit);
+      if (block.length === 0) return concat(blocks);
+      blocks.push(block);
+    }
+  }
+
+  #take(n: number): Uint8Array<ArrayBuffer> {
     const data = this.#buffer.take(n);
     this.#maybeResume();
     return data;

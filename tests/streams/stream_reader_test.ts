@@ -251,6 +251,23 @@ Deno.test("StreamReader: a second waiting read is a RuntimeError", () =>
     assert.equal(dec(await first), "x");
   }));
 
+Deno.test("StreamReader: cancelling a waiting read() loses no data, before or after the data came", () =>
+  inLoop(async () => {
+    const reader = new StreamReader();
+    const before = createTask(() => reader.read(10));
+    await tick();
+    before.cancel();
+    await assert.rejects(async () => await before, CancelledError);
+    // The data arrives and wakes the wait; the cancel comes before the task resumes.
+    const after = createTask(() => reader.read(10));
+    await tick();
+    reader.feedData(enc("abc"));
+    after.cancel();
+    await assert.rejects(async () => await after, CancelledError);
+    reader.feedData(enc("def"));
+    assert.equal(dec(await reader.read(10)), "abcdef");
+  }));
+
 Deno.test("StreamReader: cancelling a waiting readline loses no data", () =>
   inLoop(async () => {
     const reader = new StreamReader();
