@@ -43,11 +43,19 @@ import type { SocketState } from "./socket.ts";
 
 // Reads that hand out views go into the tail of a slab, never written again
 // (as `Socket._recvView`): at most MAX_VIEW_READ per read, a fresh slab when
-// the tail is below MIN_TAIL.
+// the tail is below MIN_TAIL. One slab serves every descriptor socket of the
+// isolate, since their reads are synchronous, one at a time: an idle
+// connection holds no slab of its own, and the live read memory stays one
+// slab however many connections there are (with a slab per connection, V8's
+// collection limits, which count that memory, ran full collections several
+// times a second at 1 KiB echoes over 10 connections). A slab lives as long
+// as some view of it.
 const SLAB_SIZE = 512 * 1024;
 const MAX_VIEW_READ = 256 * 1024;
 const MIN_TAIL = 64 * 1024;
 const EMPTY = new Uint8Array(0);
+let slab: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+let slabUsed = 0;
 
 // Scratch space for one call at a time (JavaScript is single-threaded here).
 const addrBuf = new Uint8Array(SOCKADDR_MAX);
@@ -112,8 +120,6 @@ export class FdSocket {
   #offset = 0;
   #owned = false; // #pending stays untouched until sent: ours, not the caller's
   #writeError: unknown = null;
-  #slab: Uint8Array | null = null;
-  #slabUsed = 0;
 
   /** Use {@linkcode createFdSocket}, or the loop's `sockAccept`, to make one. */
   constructor(fd: number, family: number, type: number, state: SocketState) {
@@ -243,24 +249,24 @@ export class FdSocket {
   }
 
   /**
-   * Receives into the socket's slab and returns a view of it (no copy; the
+   * Receives into the shared read slab and returns a view of it (no copy; the
    * bytes are never written again): an empty array at EOF, `null` when
    * nothing is waiting.
    *
    * @throws {Error} The OS error.
    */
   _recvView(): Uint8Array | null {
-    if (this.#slab === null || this.#slab.length - this.#slabUsed < MIN_TAIL) {
-      this.#slab = new Uint8Array(SLAB_SIZE);
-      this.#slabUsed = 0;
+    if (slab.length - slabUsed < MIN_TAIL) {
+      slab = new Uint8Array(SLAB_SIZE);
+      slabUsed = 0;
     }
-    const start = this.#slabUsed;
-    const tail = this.#slab.subarray(start, Math.min(this.#slab.length, start + MAX_VIEW_READ));
-    const n = this._tryRecvInto(tail);
+    const start = slabUsed;
+    const into = slab;
+    const n = this._tryRecvInto(into.subarray(start, Math.min(into.length, start + MAX_VIEW_READ)));
     if (n === null) return null;
     if (n === 0) return EMPTY;
-    this.#slabUsed += n;
-    return this.#slab.subarray(start, start + n);
+    slabUsed += n;
+    return into.subarray(start, start + n);
   }
 
   /**

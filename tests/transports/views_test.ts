@@ -61,3 +61,54 @@ for (const [name, make] of LOOPS) {
     },
   });
 }
+
+for (const [name, make] of LOOPS) {
+  Deno.test(`${name}: views handed to two connections reading at once keep their bytes`, async () => {
+    await onLoop(make, async (loop) => {
+      const total = 2 << 20;
+      // Each connection's bytes carry its number (1 or 2) in their high bits.
+      const views = new Map<number, Uint8Array[]>([[1, []], [2, []]]);
+      const received = new Map<number, number>([[1, 0], [2, 0]]);
+      const done = loop.createFuture<void>();
+      class Keep extends Protocol {
+        id = 0;
+        override dataReceived(data: Uint8Array): void {
+          if (this.id === 0) this.id = data[0] >> 6;
+          views.get(this.id)!.push(data); // kept as handed out, never copied
+          received.set(this.id, received.get(this.id)! + data.length);
+          if (received.get(1)! >= total && received.get(2)! >= total && !done.done()) {
+            done.setResult(undefined);
+          }
+        }
+      }
+      const server = await loop.createServer(() => new Keep(), "127.0.0.1", 0);
+      const clients = await Promise.all(
+        [1, 2].map(() => loop.createConnection(() => new Protocol(), ...addressOf(server))),
+      );
+      const block = new Uint8Array(64 << 10);
+      for (let sent = 0; sent < total; sent += block.length) {
+        for (const [i, [transport]] of clients.entries()) {
+          const id = i + 1;
+          for (let j = 0; j < block.length; j++) block[j] = (id << 6) | ((sent + j) & 0x3f);
+          (transport as BaseTransport & { write(d: Uint8Array): void }).write(block);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      await done;
+      for (const [id, kept] of views) {
+        let offset = 0;
+        for (const view of kept) {
+          for (let j = 0; j < view.length; j++, offset++) {
+            if (view[j] !== ((id << 6) | (offset & 0x3f))) {
+              assert.fail(`connection ${id}: byte ${offset} changed to ${view[j]}`);
+            }
+          }
+        }
+        assert.equal(offset, total);
+      }
+      for (const [transport] of clients) transport.close();
+      server.close();
+      await server.waitClosed();
+    });
+  });
+}
