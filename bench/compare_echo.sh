@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Echo servers measured in one sitting with the C load client of ../shared/bench (echo_load.c,
-# closed loop, CONNS connections, one message in flight each): raw Deno (peers/deno_raw.ts),
-# uvloop's and CPython asyncio's servers and this library's on both loops, all on one API:
+# closed loop, CONNS connections, one message in flight each): the C epoll server
+# (peers/c_epoll.c: the ceiling of the client plus the kernel's loopback path, not of a server),
+# raw Deno (peers/deno_raw.ts), uvloop's and CPython asyncio's servers and this library's on both
+# loops, all on one API:
 # API=protocol (default): the protocol servers (peers/asyncio_protocol.py, bench/echo_server.ts,
 # also as a BufferedProtocol: the aio_buffered rows);
 # API=streams: the streams servers (peers/asyncio_streams.py, bench/streams_echo_server.ts).
@@ -36,13 +38,15 @@ mkdir -p "$out"
 build=$(mktemp -d)
 trap 'stop_server; rm -rf "$build"' EXIT
 gcc -O2 -Wall -Wextra -o "$build/echo_load" "$SHARED/echo_load.c"
+gcc -O2 -Wall -Wextra -o "$build/c_epoll" "$SHARED/peers/c_epoll.c"
 TICKS=$(getconf CLK_TCK)
 server_cpu_ticks() { # utime + stime of the server process (fields 14 and 15 of /proc/PID/stat)
   awk '{ print $14 + $15 }' "/proc/$server_pid/stat"
 }
 
 # name|command, where @PORT@ stands for the port
-servers=("deno_raw|$DENO run --allow-net=127.0.0.1 $SHARED/peers/deno_raw.ts @PORT@")
+servers=("c_epoll|$build/c_epoll @PORT@"
+  "deno_raw|$DENO run --allow-net=127.0.0.1 $SHARED/peers/deno_raw.ts @PORT@")
 if "$PY" -c 'import uvloop' 2>/dev/null; then
   servers+=("uvloop_$API|$PY $SHARED/peers/asyncio_$API.py --uvloop @PORT@")
   # Issue 7 measures the streams echo against uvloop's protocol server too.
