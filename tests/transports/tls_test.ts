@@ -31,6 +31,7 @@ import {
   SSLContext,
   SSLError,
   SSLObject,
+  type Transport,
 } from "../../transports/mod.ts";
 import { ProactorStreamTransport, type StreamConn } from "../../transports/stream_transport.ts";
 import type { Future } from "../../tasks/future.ts";
@@ -82,6 +83,37 @@ function clientContext(alpn?: string[]): SSLContext {
   const context = createDefaultContext({ cafile: CA });
   if (alpn !== undefined) context.setAlpnProtocols(alpn);
   return context;
+}
+
+// A TLS server whose connections are Recorders (in `served`, each set up by
+// `configure`), a client connected to it, and `connect()` for more clients.
+async function tlsRecorders(
+  loop: ProactorEventLoop | SelectorEventLoop,
+  configure: (served: Recorder) => void = () => {},
+): Promise<{
+  server: Server;
+  served: Recorder[];
+  transport: Transport;
+  client: Recorder;
+  connect(): Promise<[Transport, Recorder]>;
+}> {
+  const served: Recorder[] = [];
+  const server = await loop.createServer(
+    () => {
+      const p = new Recorder(loop);
+      configure(p);
+      served.push(p);
+      return p;
+    },
+    "127.0.0.1",
+    0,
+    { ssl: serverContext() },
+  );
+  const [, port] = addressOf(server);
+  const connect = () =>
+    loop.createConnection(() => new Recorder(loop), "localhost", port, { ssl: clientContext() });
+  const [transport, client] = await connect();
+  return { server, served, transport, client, connect };
 }
 
 for (const [name, make] of LOOPS) {
@@ -362,25 +394,9 @@ for (const [name, make] of LOOPS) {
 
   Deno.test(`${name}: a TLS transport's writeEof() sends close_notify and the peer's eofReceived can keep writing`, async () => {
     await onLoop(make, async (loop) => {
-      const served: Recorder[] = [];
-      await using server = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          p.keepOpenOnEof = true;
-          served.push(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-        { ssl: serverContext() },
-      );
-      const [, port] = addressOf(server);
-      const [transport, client] = await loop.createConnection(
-        () => new Recorder(loop),
-        "localhost",
-        port,
-        { ssl: clientContext() },
-      );
+      const pair = await tlsRecorders(loop, (p) => p.keepOpenOnEof = true);
+      await using _server = pair.server;
+      const { served, transport, client } = pair;
       transport.write(bytes("request"));
       transport.writeEof();
       await served[0].eof;
@@ -397,24 +413,9 @@ for (const [name, make] of LOOPS) {
 
   Deno.test(`${name}: closing a TLS transport sends its buffered data first; abort() drops it`, async () => {
     await onLoop(make, async (loop) => {
-      const served: Recorder[] = [];
-      await using server = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          served.push(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-        { ssl: serverContext() },
-      );
-      const [, port] = addressOf(server);
-      const [transport, client] = await loop.createConnection(
-        () => new Recorder(loop),
-        "localhost",
-        port,
-        { ssl: clientContext() },
-      );
+      const pair = await tlsRecorders(loop);
+      await using _server = pair.server;
+      const { served, transport, client } = pair;
       const big = new Uint8Array(1 << 20).fill(7);
       transport.write(big);
       assert.ok(transport.getWriteBufferSize() > 0);
@@ -425,12 +426,7 @@ for (const [name, make] of LOOPS) {
       await client.lost;
       assert.equal(client.lostWith, null);
 
-      const [aborted, second] = await loop.createConnection(
-        () => new Recorder(loop),
-        "localhost",
-        port,
-        { ssl: clientContext() },
-      );
+      const [aborted, second] = await pair.connect();
       aborted.write(big);
       aborted.abort();
       await second.lost;
