@@ -122,10 +122,17 @@ const SYMBOLS = {
   listen: { parameters: ["i32", "i32"], result: "i32" },
   accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
-  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  // The data calls return `ssize_t`, read here as `i32`: Linux moves at most
+  // 0x7ffff000 bytes per call, so the value (or -1) always fits in the low 32
+  // bits of the result register, on x86_64 and aarch64 alike; an `isize`
+  // result would be a BigInt to convert on every call (~20 ns more).
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  // recv into memory given by address: the shared read slab's tail, without
+  // a view made per read for the call (a view as argument costs ~80 ns more).
+  recv_at: { name: "recv", parameters: ["i32", "usize", "usize", "i32"], result: "i32" },
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   // A gather write: writev with flags, so MSG_NOSIGNAL turns SIGPIPE into EPIPE.
-  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },

@@ -56,6 +56,8 @@ const MIN_TAIL = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 let slab: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 let slabUsed = 0;
+// The slab's address, for recv_at (its bytes live outside the V8 heap and never move).
+let slabAddress = 0n;
 
 // Scratch space for one call at a time (JavaScript is single-threaded here).
 const addrBuf = new Uint8Array(SOCKADDR_MAX);
@@ -239,12 +241,9 @@ export class FdSocket {
     this.#checkOpen("receive");
     const { fn } = libc();
     for (;;) {
-      const n = Number(fn.recv(this.#fd, buf, BigInt(buf.length), 0));
+      const n = fn.recv(this.#fd, buf, BigInt(buf.length), 0);
       if (n >= 0) return n;
-      const errno = libc().errno();
-      if (errno === EINTR) continue;
-      if (errno === EAGAIN) return null;
-      throw osError(errno, "receive");
+      if (!retryRecv()) return null;
     }
   }
 
@@ -256,17 +255,25 @@ export class FdSocket {
    * @throws {Error} The OS error.
    */
   _recvView(): Uint8Array | null {
+    this.#checkOpen("receive");
     if (slab.length - slabUsed < MIN_TAIL) {
       slab = new Uint8Array(SLAB_SIZE);
       slabUsed = 0;
+      slabAddress = address(slab, 0);
     }
     const start = slabUsed;
     const into = slab;
-    const n = this._tryRecvInto(into.subarray(start, Math.min(into.length, start + MAX_VIEW_READ)));
-    if (n === null) return null;
-    if (n === 0) return EMPTY;
-    slabUsed += n;
-    return into.subarray(start, start + n);
+    const lib = libc();
+    const size = BigInt(Math.min(into.length - start, MAX_VIEW_READ));
+    for (;;) {
+      const n = lib.fn.recv_at(this.#fd, slabAddress + BigInt(start), size, 0);
+      if (n > 0) {
+        slabUsed += n;
+        return new Uint8Array(into.buffer, start, n);
+      }
+      if (n === 0) return EMPTY;
+      if (!retryRecv()) return null;
+    }
   }
 
   /**
@@ -325,7 +332,7 @@ export class FdSocket {
       this.#start([data], owned, 0);
       return false;
     }
-    const n = Number(libc().fn.send(this.#fd, data, BigInt(data.length), MSG_NOSIGNAL));
+    const n = libc().fn.send(this.#fd, data, BigInt(data.length), MSG_NOSIGNAL);
     if (n === data.length) return true;
     // The rest, as any send's (a failed send is tried again there, where its errno is read).
     this.#start([data], owned, Math.max(n, 0));
@@ -427,7 +434,7 @@ export class FdSocket {
   #sendOne(): number {
     const chunk = this.#pending[this.#head];
     const rest = this.#offset === 0 ? chunk : chunk.subarray(this.#offset);
-    return Number(libc().fn.send(this.#fd, rest, BigInt(rest.length), MSG_NOSIGNAL));
+    return libc().fn.send(this.#fd, rest, BigInt(rest.length), MSG_NOSIGNAL);
   }
 
   // One sendmsg of up to IOV_MAX chunks from #head on.
@@ -449,7 +456,7 @@ export class FdSocket {
       offset = 0;
     }
     hdr[MSGHDR_IOVLEN / 8] = BigInt(end - this.#head);
-    return Number(libc().fn.sendmsg(this.#fd, hdr, MSG_NOSIGNAL));
+    return libc().fn.sendmsg(this.#fd, hdr, MSG_NOSIGNAL);
   }
 
   // `n` more bytes left: past whole chunks (and empty ones), then into the next one.
@@ -517,6 +524,15 @@ export class FdSocket {
 function address(view: ArrayBufferView, offset: number): bigint {
   const base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(view.buffer));
   return BigInt(base) + BigInt(view.byteOffset + offset);
+}
+
+// After a failed recv: true to try again (EINTR), false when nothing is
+// waiting (EAGAIN); any other error is thrown.
+function retryRecv(): boolean {
+  const errno = libc().errno();
+  if (errno === EINTR) return true;
+  if (errno === EAGAIN) return false;
+  throw osError(errno, "receive");
 }
 
 function closedError(action: string): Error {

@@ -238,6 +238,8 @@ export class DenoSelector implements Selector<Socket> {
     this.#wakePending = false;
     const ready: Array<[SelectorKey<Socket>, number]> = [];
     const candidates = this.#candidates;
+    // (The epoll selector asks on every iteration, mostly with nothing here.)
+    if (candidates.size === 0) return ready;
     this.#candidates = new Set();
     for (const sock of candidates) {
       const key = this.#keys.get(sock);
