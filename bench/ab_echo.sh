@@ -4,7 +4,9 @@
 # load client of ../shared/bench on CPU 0), loads it for DURATION seconds after WARMUP, and prints
 # its rps, user and system CPU µs per echo (from /proc/PID/stat) and p99. User time is what the
 # server's own code costs; the kernel's share (system) is much the same for every server making
-# the same system calls.
+# the same system calls. At the end, each server's medians, and the median of its per-round rps
+# ratios against the first server (rounds run back to back, so a ratio within a round shares
+# the host's mood of the moment; the median of those is steadier than a ratio of medians).
 #
 #   bash bench/ab_echo.sh SIZE ROUNDS 'label|command with @PORT@' ...
 #   CONNS=1 bash bench/ab_echo.sh 1024 2 \
@@ -35,7 +37,7 @@ for _ in $(seq "$rounds"); do
     read -r u0 s0 < <(awk '{ print $14, $15 }' "/proc/$server_pid/stat")
     wait "$load"
     read -r u1 s1 < <(awk '{ print $14, $15 }' "/proc/$server_pid/stat")
-    "$PY" - "$label" "$u0" "$s0" "$u1" "$s1" "$TICKS" "$build/point" <<'PY'
+    "$PY" - "$label" "$u0" "$s0" "$u1" "$s1" "$TICKS" "$build/point" <<'PY' | tee -a "$build/rows"
 import json, sys
 label, u0, s0, u1, s1, ticks, point = sys.argv[1], *map(int, sys.argv[2:7]), sys.argv[7]
 d = json.load(open(point))
@@ -46,3 +48,16 @@ PY
     stop_server
   done
 done
+"$PY" - "$build/rows" <<'PY'
+import statistics, sys
+rows = [line.replace(",", "").split() for line in open(sys.argv[1])]
+labels = list(dict.fromkeys(r[0] for r in rows))
+series = {l: [(float(r[2]), float(r[5]), float(r[8])) for r in rows if r[0] == l] for l in labels}
+first = series[labels[0]]
+print(f"medians over the rounds; 'vs {labels[0]}' is the median of the per-round rps ratios")
+for l in labels:
+    rps, user, system = (statistics.median(x) for x in zip(*series[l]))
+    pairs = [a[0] / b[0] for a, b in zip(series[l], first)]
+    print(f"{l:16s} rps {rps:9,.0f}  user {user:5.2f}  system {system:5.2f}"
+          f"  vs {labels[0]} {statistics.median(pairs):5.2f} ({min(pairs):.2f}-{max(pairs):.2f})")
+PY
