@@ -127,9 +127,6 @@ const SYMBOLS = {
   // bits of the result register, on x86_64 and aarch64 alike; an `isize`
   // result would be a BigInt to convert on every call (~20 ns more).
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
-  // recv into memory given by address: the shared read slab's tail, without
-  // a view made per read for the call (a view as argument costs ~80 ns more).
-  recv_at: { name: "recv", parameters: ["i32", "usize", "usize", "i32"], result: "i32" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   // A gather write: writev with flags, so MSG_NOSIGNAL turns SIGPIPE into EPIPE.
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },

@@ -163,7 +163,10 @@ export class EpollSelector implements Selector<EpollSelectable> {
   #noBlockingWait = false;
   readonly #timespec = new BigInt64Array(2);
   readonly #timespecBytes = new Uint8Array(this.#timespec.buffer);
+  // The eventfd's counter, and its bytes for read()/write() (a Uint8Array
+  // argument keeps the call on the fast path).
   readonly #word = new BigUint64Array(1);
+  readonly #wordBytes = new Uint8Array(this.#word.buffer);
   // The parked wait and its buffer, kept until it settles (another thread writes it).
   #parked: Promise<number> | null = null;
   #parkBuf: Uint8Array = new Uint8Array(0);
@@ -560,14 +563,13 @@ export class EpollSelector implements Selector<EpollSelectable> {
 
   // Makes the eventfd readable: a parked wait returns.
   #signal(): void {
-    const word = this.#word;
-    word[0] = 1n;
-    this.#lib!.fn.write(this.#eventfd, word, 8n);
+    this.#word[0] = 1n;
+    this.#lib!.fn.write(this.#eventfd, this.#wordBytes, 8n);
   }
 
   #drainEventfd(): void {
     const lib = this.#lib!;
-    if (lib.fn.read(this.#eventfd, this.#word, 8n) < 0 && lib.errno() !== EAGAIN) {
+    if (lib.fn.read(this.#eventfd, this.#wordBytes, 8n) < 0 && lib.errno() !== EAGAIN) {
       throw osError(lib.errno(), "read eventfd");
     }
   }

@@ -56,8 +56,6 @@ const MIN_TAIL = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 let slab: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 let slabUsed = 0;
-// The slab's address, for recv_at (its bytes live outside the V8 heap and never move).
-let slabAddress = 0n;
 
 // Scratch space for one call at a time (JavaScript is single-threaded here).
 const addrBuf = new Uint8Array(SOCKADDR_MAX);
@@ -243,7 +241,10 @@ export class FdSocket {
     for (;;) {
       const n = fn.recv(this.#fd, buf, BigInt(buf.length), 0);
       if (n >= 0) return n;
-      if (!retryRecv()) return null;
+      const errno = libc().errno();
+      if (errno === EINTR) continue;
+      if (errno === EAGAIN) return null;
+      throw osError(errno, "receive");
     }
   }
 
@@ -255,25 +256,19 @@ export class FdSocket {
    * @throws {Error} The OS error.
    */
   _recvView(): Uint8Array | null {
-    this.#checkOpen("receive");
+    // (A slab detached by a protocol, through its view's buffer, has length
+    // 0: a fresh one is made.)
     if (slab.length - slabUsed < MIN_TAIL) {
       slab = new Uint8Array(SLAB_SIZE);
       slabUsed = 0;
-      slabAddress = address(slab, 0);
     }
     const start = slabUsed;
     const into = slab;
-    const lib = libc();
-    const size = BigInt(Math.min(into.length - start, MAX_VIEW_READ));
-    for (;;) {
-      const n = lib.fn.recv_at(this.#fd, slabAddress + BigInt(start), size, 0);
-      if (n > 0) {
-        slabUsed += n;
-        return new Uint8Array(into.buffer, start, n);
-      }
-      if (n === 0) return EMPTY;
-      if (!retryRecv()) return null;
-    }
+    const n = this._tryRecvInto(into.subarray(start, Math.min(into.length, start + MAX_VIEW_READ)));
+    if (n === null) return null;
+    if (n === 0) return EMPTY;
+    slabUsed += n;
+    return into.subarray(start, start + n);
   }
 
   /**
@@ -524,15 +519,6 @@ export class FdSocket {
 function address(view: ArrayBufferView, offset: number): bigint {
   const base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(view.buffer));
   return BigInt(base) + BigInt(view.byteOffset + offset);
-}
-
-// After a failed recv: true to try again (EINTR), false when nothing is
-// waiting (EAGAIN); any other error is thrown.
-function retryRecv(): boolean {
-  const errno = libc().errno();
-  if (errno === EINTR) return true;
-  if (errno === EAGAIN) return false;
-  throw osError(errno, "receive");
 }
 
 function closedError(action: string): Error {
