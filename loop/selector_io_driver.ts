@@ -214,15 +214,13 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
     this.#scheduled = false;
     const events = this.#selector.select(0);
     for (const [key, ready] of events) {
-      // A callback earlier in this batch may have removed this one.
-      if ((ready & EVENT_READ) !== 0) {
-        const reader = (this.#selector.getMap().get(key.fileobj)?.data as Pair | undefined)?.[0];
-        if (reader && !reader.cancelled()) reader._run();
-      }
-      if ((ready & EVENT_WRITE) !== 0) {
-        const writer = (this.#selector.getMap().get(key.fileobj)?.data as Pair | undefined)?.[1];
-        if (writer && !writer.cancelled()) writer._run();
-      }
+      // The handles of the key select() returned, as asyncio's
+      // `_process_events`: a callback earlier in this batch that removed or
+      // replaced one cancelled it (a reader added anew waits for the next
+      // select()).
+      const [reader, writer] = key.data as Pair;
+      if ((ready & EVENT_READ) !== 0 && reader !== null && !reader.cancelled()) reader._run();
+      if ((ready & EVENT_WRITE) !== 0 && writer !== null && !writer.cancelled()) writer._run();
     }
     if (events.length > 0) this.#onWake();
   }

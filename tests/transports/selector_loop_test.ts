@@ -215,48 +215,59 @@ Deno.test("SelectorEventLoop.close() drops the registrations; the sockets stay o
   close();
 });
 
-Deno.test("SelectorEventLoop: a select() that throws reaches the exception handler, and the loop goes on", async () => {
-  // A selector whose first select() fails; the next reports every registration readable once.
-  class Scripted implements Selector<Socket> {
-    readonly inFlight = 0;
-    readonly #keys = new Map<Socket, SelectorKey<Socket>>();
-    #wakeup: (() => void) | null = null;
-    selects = 0;
-    register(fileobj: Socket, events: number, data: unknown = null): SelectorKey<Socket> {
-      const key = { fileobj, events, data };
-      this.#keys.set(fileobj, key);
-      this.#wakeup?.();
-      return key;
-    }
-    modify(fileobj: Socket, events: number, data: unknown = null): SelectorKey<Socket> {
-      return this.register(fileobj, events, data);
-    }
-    unregister(fileobj: Socket): SelectorKey<Socket> {
-      const key = this.getKey(fileobj);
-      this.#keys.delete(fileobj);
-      return key;
-    }
-    select(): Array<[SelectorKey<Socket>, number]> {
-      if (++this.selects === 1) throw new Error("select failed");
-      return this.selects === 2 ? [...this.#keys.values()].map((key) => [key, EVENT_READ]) : [];
-    }
-    getKey(fileobj: Socket): SelectorKey<Socket> {
-      return this.#keys.get(fileobj)!;
-    }
-    getMap(): ReadonlyMap<Socket, SelectorKey<Socket>> {
-      return this.#keys;
-    }
-    setWakeup(wakeup: (() => void) | null): void {
-      this.#wakeup = wakeup;
-    }
-    wake(): void {
-      this.#wakeup?.();
-    }
-    close(): void {
-      this.#keys.clear();
-    }
+// A selector whose select() answers from a plan: given the number of the
+// call (from 1) and the current registrations, the ready keys (or a throw).
+class Scripted implements Selector<Socket> {
+  readonly inFlight = 0;
+  readonly #keys = new Map<Socket, SelectorKey<Socket>>();
+  #wakeup: (() => void) | null = null;
+  selects = 0;
+  constructor(
+    readonly plan: (
+      call: number,
+      keys: SelectorKey<Socket>[],
+    ) => Array<[SelectorKey<Socket>, number]>,
+  ) {}
+  register(fileobj: Socket, events: number, data: unknown = null): SelectorKey<Socket> {
+    const key = { fileobj, events, data };
+    this.#keys.set(fileobj, key);
+    this.#wakeup?.();
+    return key;
   }
-  const selector = new Scripted();
+  modify(fileobj: Socket, events: number, data: unknown = null): SelectorKey<Socket> {
+    return this.register(fileobj, events, data);
+  }
+  unregister(fileobj: Socket): SelectorKey<Socket> {
+    const key = this.getKey(fileobj);
+    this.#keys.delete(fileobj);
+    return key;
+  }
+  select(): Array<[SelectorKey<Socket>, number]> {
+    return this.plan(++this.selects, [...this.#keys.values()]);
+  }
+  getKey(fileobj: Socket): SelectorKey<Socket> {
+    return this.#keys.get(fileobj)!;
+  }
+  getMap(): ReadonlyMap<Socket, SelectorKey<Socket>> {
+    return this.#keys;
+  }
+  setWakeup(wakeup: (() => void) | null): void {
+    this.#wakeup = wakeup;
+  }
+  wake(): void {
+    this.#wakeup?.();
+  }
+  close(): void {
+    this.#keys.clear();
+  }
+}
+
+Deno.test("SelectorEventLoop: a select() that throws reaches the exception handler, and the loop goes on", async () => {
+  // The first select() fails; the next reports every registration readable once.
+  const selector = new Scripted((call, keys) => {
+    if (call === 1) throw new Error("select failed");
+    return call === 2 ? keys.map((key) => [key, EVENT_READ]) : [];
+  });
   const contexts: Record<string, unknown>[] = [];
   await onSelector(async (loop) => {
     loop.setExceptionHandler((_loop, context) => contexts.push(context));
@@ -274,5 +285,34 @@ Deno.test("SelectorEventLoop: a select() that throws reaches the exception handl
     loop.removeReader(sock);
     sock.close();
     assert.equal(contexts.length, 1);
+  }, { selector });
+});
+
+Deno.test("SelectorEventLoop: a reader removed or replaced by a callback earlier in the same batch does not run in it", async () => {
+  // One select() reports three sockets readable at once.
+  let batch: Array<[SelectorKey<Socket>, number]> = [];
+  const selector = new Scripted((call, keys) => {
+    if (call === 1) batch = keys.map((key) => [key, EVENT_READ]);
+    return call === 1 ? batch : [];
+  });
+  await onSelector(async (loop) => {
+    const [a, b, c] = [createSocket(), createSocket(), createSocket()];
+    const ran: string[] = [];
+    loop.addReader(a, () => {
+      ran.push("a");
+      loop.removeReader(b);
+      loop.addReader(c, () => ran.push("c, added anew"));
+    });
+    loop.addReader(b, () => ran.push("b"));
+    loop.addReader(c, () => ran.push("c"));
+    await sleep(0);
+    await sleep(0);
+    assert.equal(batch.length, 3);
+    // As asyncio's _process_events: the batch runs the handles its keys held.
+    assert.deepEqual(ran, ["a"]);
+    for (const sock of [a, b, c]) {
+      loop.removeReader(sock);
+      sock.close();
+    }
   }, { selector });
 });
