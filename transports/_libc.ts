@@ -2,14 +2,15 @@
  * libc through Deno FFI, for the epoll selector and its descriptor sockets
  * (Linux on x86_64 and aarch64 only).
  *
- * Nothing happens at import time: `libc()` opens `libc.so.6` on first use,
- * so importing this module never needs `--allow-ffi`. `ffiAvailable()` says
- * whether it can be opened (FFI granted, Linux, a supported architecture),
- * without prompting.
+ * Importing this module never needs `--allow-ffi`: where FFI is granted it
+ * opens `libc.so.6` at once (see the end of the module), else it only
+ * queries the permission, without prompting. `ffiAvailable()` says whether
+ * libc can be opened (FFI granted, Linux, a supported architecture).
  *
  * Conventions, from the measurements in DENO_FACTS.md §5:
  * - `size_t` arguments are declared `usize` and passed as BigInt: a number
- *   there falls off V8's fast call path (+120–200 ns per call).
+ *   there falls off V8's fast call path (+120–200 ns per call). The data
+ *   calls' `ssize_t` results are read as `i32` (see `recv`).
  * - `errno` is read right after each failing call, on the main thread,
  *   through the pointer `__errno_location()` returned once (it is
  *   per-thread and stable). A `nonblocking` call runs on another thread,
