@@ -2,7 +2,9 @@
 # Echo servers measured in one sitting with the C load client of ../shared/bench (echo_load.c,
 # closed loop, CONNS connections, one message in flight each): the C epoll server
 # (peers/c_epoll.c: the ceiling of the client plus the kernel's loopback path, not of a server),
-# raw Deno (peers/deno_raw.ts), uvloop's and CPython asyncio's servers and this library's on both
+# the floor of a Deno server of the API's model (bench/floor_echo.ts: `loop` for protocol
+# servers, `task` for streams servers; FFI epoll without this library), raw Deno
+# (peers/deno_raw.ts), uvloop's and CPython asyncio's servers and this library's on both
 # loops, all on one API:
 # API=protocol (default): the protocol servers (peers/asyncio_protocol.py, bench/echo_server.ts,
 # also as a BufferedProtocol: the aio_buffered rows);
@@ -45,7 +47,10 @@ server_cpu_ticks() { # utime + stime of the server process (fields 14 and 15 of 
 }
 
 # name|command, where @PORT@ stands for the port
+floor_mode=loop
+[[ $API == streams ]] && floor_mode=task
 servers=("c_epoll|$build/c_epoll @PORT@"
+  "floor_$floor_mode|$DENO run -A bench/floor_echo.ts @PORT@ $floor_mode"
   "deno_raw|$DENO run --allow-net=127.0.0.1 $SHARED/peers/deno_raw.ts @PORT@")
 if "$PY" -c 'import uvloop' 2>/dev/null; then
   servers+=("uvloop_$API|$PY $SHARED/peers/asyncio_$API.py --uvloop @PORT@")
