@@ -8,8 +8,12 @@
  *   event hands `dataReceived` a view of the socket's slab
  *   (`Socket._recvView`, no copy; the bytes are never written again, so the
  *   protocol may keep the view). A `BufferedProtocol` gets the data copied
- *   into its `getBuffer()`. `pauseReading()` removes the reader,
- *   `resumeReading()` adds it again: a paused socket holds at most one read.
+ *   into its `getBuffer()`. `pauseReading()` stops the deliveries at once
+ *   and leaves the reader registered until the socket's next readiness
+ *   event, which removes it (as libuv does); `resumeReading()` adds it
+ *   again if it was removed. A pause that ends before the socket is
+ *   readable again (a stream reader's flow control, typically) so costs no
+ *   system call, and a paused socket holds at most one read.
  * - **Writing**: `write()` copies into the transport's reused write buffer
  *   (`_write_buffer.ts`) and starts sending at once when nothing is
  *   buffered (on a descriptor it sends the caller's bytes at once, and the
@@ -101,8 +105,10 @@ export class SelectorSocketTransport implements Transport {
   #buffered: boolean;
   readonly #server: ServerLink | undefined;
   readonly #extra: Record<string, unknown>;
-  // Reading.
+  // Reading. The reader is registered (#readerAdded) while reading, and
+  // while paused until the socket's next readiness event.
   #paused = false;
+  #readerAdded = false;
   #eof = false;
   // Writing: one send in flight (#inFlight bytes), the rest queued.
   readonly #queue: Uint8Array[] = [];
@@ -158,6 +164,7 @@ export class SelectorSocketTransport implements Transport {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    this.#readerAdded = false;
     this.#loop.removeReader(this.#sock);
     if (this.#inFlight === 0 && this.#queue.length === 0) {
       this.#connLost++;
@@ -184,18 +191,20 @@ export class SelectorSocketTransport implements Transport {
     return !this.#paused && !this.#closing;
   }
 
-  /** Stops delivering data: the socket is no longer registered for reading. */
+  /**
+   * Stops delivering data. The socket stays registered for reading until its
+   * next readiness event, which unregisters it without reading.
+   */
   pauseReading(): void {
     if (this.#closing || this.#paused) return;
     this.#paused = true;
-    this.#loop.removeReader(this.#sock);
   }
 
-  /** Registers the socket for reading again. */
+  /** Delivers data again, registering the socket for reading if a pause unregistered it. */
   resumeReading(): void {
     if (this.#closing || !this.#paused) return;
     this.#paused = false;
-    this.#addReader();
+    if (!this.#readerAdded) this.#addReader();
   }
 
   // ----------------------------------------------------------------------
@@ -326,11 +335,19 @@ export class SelectorSocketTransport implements Transport {
 
   #addReader(): void {
     // After end of file there is nothing more to read (Python would report EOF again).
-    if (!this.#eof) this.#loop.addReader(this.#sock, this.#readReady);
+    if (this.#eof) return;
+    this.#loop.addReader(this.#sock, this.#readReady);
+    this.#readerAdded = true;
   }
 
   #readReady = (): void => {
-    if (this.#closing || this.#paused) return;
+    if (this.#closing) return;
+    if (this.#paused) {
+      // The pause outlived the data: stop watching until resumeReading().
+      this.#readerAdded = false;
+      this.#loop.removeReader(this.#sock);
+      return;
+    }
     if (this.#buffered) this.#readIntoBuffer();
     else this.#readView();
   };
@@ -398,8 +415,10 @@ export class SelectorSocketTransport implements Transport {
       this.#fatalError(err, "Fatal error: protocol.eofReceived() call failed.");
       return;
     }
-    if (keepOpen === true) this.#loop.removeReader(this.#sock);
-    else this.close();
+    if (keepOpen === true) {
+      this.#readerAdded = false;
+      this.#loop.removeReader(this.#sock);
+    } else this.close();
   }
 
   // ----------------------------------------------------------------------
@@ -522,6 +541,7 @@ export class SelectorSocketTransport implements Transport {
   #closeSock(): void {
     if (this.#sockClosed) return;
     this.#sockClosed = true;
+    this.#readerAdded = false;
     if (!this.#loop.isClosed()) {
       this.#loop.removeReader(this.#sock);
       this.#loop.removeWriter(this.#sock);

@@ -483,10 +483,11 @@ Deno.test("SelectorEventLoop transports register for reading while reading, for 
     assert.equal(loop.removeWriter(sock), false);
     transport.pauseReading();
     assert.equal(transport.isReading(), false);
-    assert.equal(loop.removeReader(sock), false);
     transport.write(bytes("pong"));
     await loop.createTask(sleepMs(10));
     assert.equal(client.received, 4); // held while paused
+    // The readiness event of the held bytes unregistered the paused socket.
+    assert.equal(loop.removeReader(sock), false);
     transport.resumeReading();
     await client.waitFor(8, loop);
     assert.equal(client.text(), "pingpong");
@@ -494,6 +495,54 @@ Deno.test("SelectorEventLoop transports register for reading while reading, for 
     await client.lost;
     assert.equal(sock.state, "closed");
     server.closeClients();
+  });
+});
+
+Deno.test("SelectorEventLoop transports unregister a paused socket only at its next readiness event", async () => {
+  await onLoop(() => new SelectorEventLoop(), async (loop) => {
+    await using server = await loop.createServer(() => new Echo(loop), "127.0.0.1", 0);
+    const [transport, client] = await loop.createConnection(
+      () => new Recorder(loop),
+      ...addressOf(server),
+    );
+    const sock = transport.getExtraInfo("socket");
+    const calls: string[] = [];
+    const { addReader, removeReader } = loop;
+    Object.assign(loop, {
+      addReader(...args: Parameters<typeof addReader>): void {
+        if (args[0] === sock) calls.push("add");
+        addReader.apply(loop, args);
+      },
+      removeReader(s: unknown): boolean {
+        if (s === sock) calls.push("remove");
+        return removeReader.call(loop, s);
+      },
+    });
+    try {
+      // A pause that ends before more data comes (a stream reader's flow
+      // control) leaves the registration alone: no selector call at all.
+      transport.pauseReading();
+      await loop.createTask(sleepMs(5));
+      transport.resumeReading();
+      transport.write(bytes("ping"));
+      await client.waitFor(4, loop);
+      assert.deepEqual(calls, []);
+      // Data that comes while paused is not read: its readiness event removes
+      // the reader, and resuming adds it back and delivers the data.
+      transport.pauseReading();
+      transport.write(bytes("pong"));
+      for (let i = 0; i < 100 && calls.length === 0; i++) await loop.createTask(sleepMs(2));
+      assert.deepEqual(calls, ["remove"]);
+      assert.equal(client.received, 4);
+      transport.resumeReading();
+      await client.waitFor(8, loop);
+      assert.equal(client.text(), "pingpong");
+      assert.deepEqual(calls, ["remove", "add"]);
+    } finally {
+      transport.close();
+      server.closeClients();
+    }
+    await client.lost;
   });
 });
 
