@@ -107,9 +107,17 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
     this.#promises.track(resource);
   }
 
-  /** `resource` was closed by its owner. */
+  /**
+   * `resource` was closed by its owner, or by the finalizer of a transport
+   * dropped unclosed: a socket's registrations go too (a transport dropped
+   * while paused leaves its reader registered until the next event).
+   */
   untrack(resource: Closable): void {
     this.#promises.untrack(resource);
+    if (this.#selector.getMap().has(resource as S)) {
+      this.#remove(resource as S, 0);
+      this.#remove(resource as S, 1);
+    }
   }
 
   /** Whether `resource` is tracked (open, and not closed by `close()`). */

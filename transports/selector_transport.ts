@@ -92,12 +92,43 @@ export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): Mak
   };
 }
 
+// The transport's read handler, set in its static block (it is private).
+let readReady: (transport: SelectorSocketTransport) => void;
+
+// The reader the selector holds for a transport. It holds the transport while
+// the transport reads, and only weakly while it is paused: a lazy pause
+// leaves the reader registered, and a paused transport that the program
+// dropped must still be collected and closed (`_unclosed.ts`), as when its
+// reader was removed at once. Collected first, it unregisters at its event.
+class ReaderLink {
+  strong: SelectorSocketTransport | null;
+  weak: WeakRef<SelectorSocketTransport> | null = null;
+
+  constructor(
+    transport: SelectorSocketTransport,
+    readonly loop: AbstractEventLoop,
+    readonly sock: Socket | FdSocket,
+  ) {
+    this.strong = transport;
+  }
+
+  readonly ready = (): void => {
+    const transport = this.strong ?? this.weak?.deref();
+    if (transport === undefined) this.loop.removeReader(this.sock);
+    else readReady(transport);
+  };
+}
+
 /**
  * A connected TCP or Unix stream socket of the selector loop. Made by the
  * loop's `createConnection`, `createUnixConnection` and by servers, never
  * by users directly.
  */
 export class SelectorSocketTransport implements Transport {
+  static {
+    readReady = (transport) => transport.#readReady();
+  }
+
   readonly #loop: AbstractEventLoop;
   readonly #io: ProactorIo;
   readonly #sock: Socket | FdSocket;
@@ -107,6 +138,7 @@ export class SelectorSocketTransport implements Transport {
   readonly #extra: Record<string, unknown>;
   // Reading. The reader is registered (#readerAdded) while reading, and
   // while paused until the socket's next readiness event.
+  readonly #reader: ReaderLink;
   #paused = false;
   #readerAdded = false;
   #eof = false;
@@ -142,6 +174,7 @@ export class SelectorSocketTransport implements Transport {
     this.#server = options?.server;
     this.#marks = new WaterMarks(loop, this);
     this.#extra = { ...options?.extra, socket: sock };
+    this.#reader = new ReaderLink(this, loop, sock);
     io.track(sock);
     this.#server?.attach(this);
     loop.callSoon(() => this.#connectionMade(options?.waiter));
@@ -198,12 +231,16 @@ export class SelectorSocketTransport implements Transport {
   pauseReading(): void {
     if (this.#closing || this.#paused) return;
     this.#paused = true;
+    const reader = this.#reader;
+    reader.weak ??= new WeakRef(this);
+    reader.strong = null;
   }
 
   /** Delivers data again, registering the socket for reading if a pause unregistered it. */
   resumeReading(): void {
     if (this.#closing || !this.#paused) return;
     this.#paused = false;
+    this.#reader.strong = this;
     if (!this.#readerAdded) this.#addReader();
   }
 
@@ -329,18 +366,18 @@ export class SelectorSocketTransport implements Transport {
       return;
     }
     if (!callConnectionMade(this.#loop, this, waiter, (err) => this.#forceClose(err))) return;
-    if (this.isReading()) this.#addReader();
+    if (this.isReading() && !this.#readerAdded) this.#addReader();
     settleWaiter(waiter);
   }
 
   #addReader(): void {
     // After end of file there is nothing more to read (Python would report EOF again).
     if (this.#eof) return;
-    this.#loop.addReader(this.#sock, this.#readReady);
+    this.#loop.addReader(this.#sock, this.#reader.ready);
     this.#readerAdded = true;
   }
 
-  #readReady = (): void => {
+  #readReady(): void {
     if (this.#closing) return;
     if (this.#paused) {
       // The pause outlived the data: stop watching until resumeReading().
@@ -350,7 +387,7 @@ export class SelectorSocketTransport implements Transport {
     }
     if (this.#buffered) this.#readIntoBuffer();
     else this.#readView();
-  };
+  }
 
   #readView(): void {
     let data: Uint8Array | null;

@@ -5,7 +5,7 @@
  * mode. Needs `--v8-flags=--expose-gc` (the I/O test group has it).
  */
 import assert from "node:assert/strict";
-import type { ProactorEventLoop, SelectorEventLoop } from "../../loop/mod.ts";
+import { type ProactorEventLoop, SelectorEventLoop } from "../../loop/mod.ts";
 
 type Loop = ProactorEventLoop | SelectorEventLoop;
 import { Protocol, type Server } from "../../transports/mod.ts";
@@ -117,3 +117,49 @@ for (const [name, make] of LOOPS) {
     },
   });
 }
+
+// A pause on the selector loop leaves the socket's reader registered until the
+// socket is readable again (a lazy pause): the selector must not keep a paused
+// transport that was dropped alive, and its finalizer must unregister the
+// socket it closes. (On the proactor loop a paused transport keeps its read in
+// flight, which keeps it alive, as in Python.)
+Deno.test({
+  name:
+    "SelectorEventLoop: a transport dropped while paused is closed and unregistered when collected",
+  ignore: gc === undefined,
+  fn: async () => {
+    using log = captureLog();
+    await onLoop(() => new SelectorEventLoop(), async (loop) => {
+      loop.setDebug(true);
+      const served: Recorder[] = [];
+      const server = await loop.createServer(
+        () => {
+          const p = new Recorder(loop);
+          served.push(p);
+          return p;
+        },
+        "127.0.0.1",
+        0,
+      ) as Server;
+      const [ref, sock] = await (async () => {
+        const [transport] = await loop.createConnection(
+          () => new Recorder(loop),
+          ...addressOf(server),
+        );
+        await served[0].made;
+        transport.pauseReading();
+        return [new WeakRef(transport), transport.getExtraInfo("socket")] as const;
+      })();
+      assert.ok(loop.selector.getMap().has(sock as never), "the paused socket is still registered");
+      await collect();
+      assert.equal(ref.deref(), undefined, "the transport was collected");
+      await served[0].lost;
+      assert.equal(loop.selector.getMap().has(sock as never), false, "its socket was unregistered");
+      const warnings = log.filter((e) => e.level === "warn").map((e) => e.message);
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0], /^Unclosed transport <\w+Transport .*>: call close\(\)$/);
+      server.close();
+      await server.waitClosed();
+    });
+  },
+});
