@@ -15,9 +15,14 @@ import { checkSocket, DenoSelector, type Selector } from "../transports/selector
 import { selectorTransports } from "../transports/selector_transport.ts";
 import { fdOpener } from "../transports/tcp.ts";
 import type { Socket, SocketAddress } from "../transports/socket.ts";
+import type { Transport } from "../transports/transport.ts";
+import { RuntimeError } from "./exceptions.ts";
 
 /** A socket object of the selector loop: a Deno-ops `Socket`, or (epoll selector) an `FdSocket`. */
 export type SelectorSocket = Socket | FdSocket;
+
+// The arguments of the transports' readiness callbacks (they take none).
+const NO_ARGS: unknown[] = [];
 
 /**
  * Which selector a {@linkcode SelectorEventLoop} uses: `"epoll"` (real
@@ -72,6 +77,9 @@ export class SelectorEventLoop extends IoEventLoop {
   // A bare descriptor number is watchable on the epoll selector (addReader(fd)).
   readonly #io: SelectorIoDriver<SelectorSocket | number>;
   readonly #selector: Selector<SelectorSocket | number>;
+  // The sockets of live transports (Python's `_transports`), both held
+  // weakly: the public readiness and `sock*` calls refuse them.
+  readonly #transports = new WeakMap<object, WeakRef<Transport>>();
 
   /**
    * Creates the loop on the selector `options.selector` chooses (an
@@ -88,7 +96,7 @@ export class SelectorEventLoop extends IoEventLoop {
     super(
       options,
       io,
-      selectorTransports,
+      (loop, io) => selectorTransports(loop as SelectorEventLoop, io),
       selector instanceof EpollSelector ? fdOpener : undefined,
     );
     io.attach(this);
@@ -110,6 +118,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a socket object (on the Deno-ops
    *   selector a number is not: Deno has no raw file descriptors) or
    *   `callback` is not a function.
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override addReader<A extends unknown[]>(
     sock: unknown,
@@ -118,6 +127,7 @@ export class SelectorEventLoop extends IoEventLoop {
   ): void {
     this.#checkWatchable(sock, "add reader");
     checkCallback(callback, "add reader");
+    this.#checkNoTransport(sock, "add reader");
     this.#io.addReader(sock, callback as (...args: unknown[]) => void, args);
   }
 
@@ -127,9 +137,11 @@ export class SelectorEventLoop extends IoEventLoop {
    *
    * @returns Whether a reader was registered.
    * @throws {TypeError} `sock` is not a socket object.
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override removeReader(sock: unknown): boolean {
     this.#checkWatchable(sock, "remove reader");
+    this.#checkNoTransport(sock, "remove reader");
     return this.#io.removeReader(sock);
   }
 
@@ -138,6 +150,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * flight), replacing a previous writer. Equivalent to `loop.add_writer()`.
    *
    * @throws {TypeError} `sock` is not a socket object or `callback` is not a function.
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override addWriter<A extends unknown[]>(
     sock: unknown,
@@ -146,6 +159,7 @@ export class SelectorEventLoop extends IoEventLoop {
   ): void {
     this.#checkWatchable(sock, "add writer");
     checkCallback(callback, "add writer");
+    this.#checkNoTransport(sock, "add writer");
     this.#io.addWriter(sock, callback as (...args: unknown[]) => void, args);
   }
 
@@ -155,9 +169,11 @@ export class SelectorEventLoop extends IoEventLoop {
    *
    * @returns Whether a writer was registered.
    * @throws {TypeError} `sock` is not a socket object.
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override removeWriter(sock: unknown): boolean {
     this.#checkWatchable(sock, "remove writer");
+    this.#checkNoTransport(sock, "remove writer");
     return this.#io.removeWriter(sock);
   }
 
@@ -168,9 +184,11 @@ export class SelectorEventLoop extends IoEventLoop {
    *
    * @throws {TypeError} `sock` is not a socket object.
    * @throws {RangeError} `nbytes` is not a positive integer.
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override async sockRecv(sock: unknown, nbytes: number): Promise<Uint8Array> {
     this.#checkSocket(sock, "receive");
+    this.#checkNoTransport(sock, "receive");
     if (!Number.isInteger(nbytes) || nbytes <= 0) {
       throw new RangeError(
         `Cannot receive as 'nbytes' must be a positive integer: received ${String(nbytes)}`,
@@ -186,9 +204,11 @@ export class SelectorEventLoop extends IoEventLoop {
    * `loop.sock_recv_into()`.
    *
    * @throws {TypeError} `sock` is not a socket object or `buf` is not a `Uint8Array`.
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override async sockRecvInto(sock: unknown, buf: Uint8Array): Promise<number> {
     this.#checkSocket(sock, "receive");
+    this.#checkNoTransport(sock, "receive");
     if (!(buf instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot receive as 'buf' must be a Uint8Array: received ${typeof buf}`,
@@ -203,9 +223,11 @@ export class SelectorEventLoop extends IoEventLoop {
    * then, and a cancelled send may still complete the write in flight.
    *
    * @throws {TypeError} `sock` is not a connected socket object or `data` is not a `Uint8Array`.
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override async sockSendall(sock: unknown, data: Uint8Array): Promise<void> {
     this.#checkSocket(sock, "send");
+    this.#checkNoTransport(sock, "send");
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`Cannot send as 'data' must be a Uint8Array: received ${typeof data}`);
     }
@@ -224,9 +246,11 @@ export class SelectorEventLoop extends IoEventLoop {
    * @throws {TypeError} `sock` is not a new socket object or `address` does
    *   not fit its family.
    * @throws {NotImplementedError} `sock` is bound (Deno cannot bind a connecting socket).
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override async sockConnect(sock: unknown, address: unknown): Promise<void> {
     this.#checkSocket(sock, "connect");
+    this.#checkNoTransport(sock, "connect");
     // Each kind of socket checks the address itself (a Unix path, IPv6).
     sock._startConnect(address as SocketAddress);
     try {
@@ -244,6 +268,7 @@ export class SelectorEventLoop extends IoEventLoop {
    * `FdSocket`). Equivalent to `loop.sock_accept()`.
    *
    * @throws {TypeError} `sock` is not a socket object.
+   * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override sockAccept(sock: Socket): Promise<[Socket, SocketAddress]>;
   /** Accepts a connection on the listening descriptor socket `sock`. */
@@ -252,6 +277,7 @@ export class SelectorEventLoop extends IoEventLoop {
   override sockAccept(sock: unknown): Promise<[SelectorSocket, SocketAddress]>;
   override async sockAccept(sock: unknown): Promise<[SelectorSocket, SocketAddress]> {
     this.#checkSocket(sock, "accept");
+    this.#checkNoTransport(sock, "accept");
     const now = sock._tryAccept();
     if (now !== null) return now;
     const fut = this.createFuture<[SelectorSocket, SocketAddress]>();
@@ -318,6 +344,49 @@ export class SelectorEventLoop extends IoEventLoop {
   }
 
   // addReader and friends also take a descriptor number on the epoll selector.
+  /**
+   * Records `transport` as the owner of `sock` (internal, for the selector
+   * transports): until the transport is closing, `addReader`,
+   * `removeReader`, `addWriter`, `removeWriter` and the `sock*` methods
+   * refuse `sock`, as Python's loop refuses a descriptor in its
+   * `_transports`.
+   */
+  _attachTransport(sock: SelectorSocket, transport: Transport): void {
+    this.#transports.set(sock, new WeakRef(transport));
+  }
+
+  /** `addReader` for the transport that owns `sock`, unchecked (internal; Python's `_add_reader`). */
+  _addReader(sock: SelectorSocket, callback: () => void): void {
+    this.#io.addReader(sock, callback, NO_ARGS);
+  }
+
+  /** `removeReader` for the transport that owns `sock`, unchecked (internal). */
+  _removeReader(sock: SelectorSocket): boolean {
+    return this.#io.removeReader(sock);
+  }
+
+  /** `addWriter` for the transport that owns `sock`, unchecked (internal). */
+  _addWriter(sock: SelectorSocket, callback: () => void): void {
+    this.#io.addWriter(sock, callback, NO_ARGS);
+  }
+
+  /** `removeWriter` for the transport that owns `sock`, unchecked (internal). */
+  _removeWriter(sock: SelectorSocket): boolean {
+    return this.#io.removeWriter(sock);
+  }
+
+  // A transport's socket is the transport's until it is closing: another
+  // reader, writer or sock* call on it would take its readiness events.
+  #checkNoTransport(sock: SelectorSocket | number, method: string): void {
+    if (typeof sock === "number") return;
+    const transport = this.#transports.get(sock)?.deref();
+    if (transport !== undefined && !transport.isClosing()) {
+      throw new RuntimeError(
+        `Cannot ${method} as the socket is used by transport ${transport}: use the transport, or close it first`,
+      );
+    }
+  }
+
   #checkWatchable(sock: unknown, method: string): asserts sock is SelectorSocket | number {
     if (typeof sock === "number" && this.#selector instanceof EpollSelector) return;
     this.#checkSocket(sock, method);

@@ -33,7 +33,7 @@
  *
  * @module
  */
-import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import type { SelectorEventLoop } from "../loop/selector_event_loop.ts";
 import { RuntimeError } from "../loop/exceptions.ts";
 import type { Future } from "../tasks/future.ts";
 import {
@@ -76,7 +76,7 @@ export interface SelectorSocketTransportOptions {
  * (`mode` `"read"` or `"write"`: no socket, no readiness to watch) gets the
  * shared stream transport, as on the proactor loop.
  */
-export function selectorTransports(loop: AbstractEventLoop, io: ProactorIo): MakeTransport {
+export function selectorTransports(loop: SelectorEventLoop, io: ProactorIo): MakeTransport {
   const pipes = proactorTransports(loop, io);
   return (conn, protocol, options) => {
     if ((options.mode ?? "duplex") !== "duplex") return pipes(conn, protocol, options);
@@ -106,7 +106,7 @@ class ReaderLink {
 
   constructor(
     transport: SelectorSocketTransport,
-    readonly loop: AbstractEventLoop,
+    readonly loop: SelectorEventLoop,
     readonly sock: Socket | FdSocket,
   ) {
     this.strong = transport;
@@ -114,7 +114,7 @@ class ReaderLink {
 
   readonly ready = (): void => {
     const transport = this.strong ?? this.weak?.deref();
-    if (transport === undefined) this.loop.removeReader(this.sock);
+    if (transport === undefined) this.loop._removeReader(this.sock);
     else readReady(transport);
   };
 }
@@ -129,7 +129,7 @@ export class SelectorSocketTransport implements Transport {
     readReady = (transport) => transport.#readReady();
   }
 
-  readonly #loop: AbstractEventLoop;
+  readonly #loop: SelectorEventLoop;
   readonly #io: ProactorIo;
   readonly #sock: Socket | FdSocket;
   #protocol: BaseProtocol;
@@ -160,7 +160,7 @@ export class SelectorSocketTransport implements Transport {
    * epoll selector) and schedules `connectionMade`, then reading.
    */
   constructor(
-    loop: AbstractEventLoop,
+    loop: SelectorEventLoop,
     io: ProactorIo,
     sock: Socket | FdSocket,
     protocol: BaseProtocol,
@@ -175,6 +175,7 @@ export class SelectorSocketTransport implements Transport {
     this.#marks = new WaterMarks(loop, this);
     this.#extra = { ...options?.extra, socket: sock };
     this.#reader = new ReaderLink(this, loop, sock);
+    loop._attachTransport(sock, this);
     io.track(sock);
     this.#server?.attach(this);
     loop.callSoon(() => this.#connectionMade(options?.waiter));
@@ -198,7 +199,7 @@ export class SelectorSocketTransport implements Transport {
     if (this.#closing) return;
     this.#closing = true;
     this.#readerAdded = false;
-    this.#loop.removeReader(this.#sock);
+    this.#loop._removeReader(this.#sock);
     if (this.#inFlight === 0 && this.#queue.length === 0) {
       this.#connLost++;
       this.#loop.callSoon(() => this.#callConnectionLost(null));
@@ -373,7 +374,7 @@ export class SelectorSocketTransport implements Transport {
   #addReader(): void {
     // After end of file there is nothing more to read (Python would report EOF again).
     if (this.#eof) return;
-    this.#loop.addReader(this.#sock, this.#reader.ready);
+    this.#loop._addReader(this.#sock, this.#reader.ready);
     this.#readerAdded = true;
   }
 
@@ -382,7 +383,7 @@ export class SelectorSocketTransport implements Transport {
     if (this.#paused) {
       // The pause outlived the data: stop watching until resumeReading().
       this.#readerAdded = false;
-      this.#loop.removeReader(this.#sock);
+      this.#loop._removeReader(this.#sock);
       return;
     }
     if (this.#buffered) this.#readIntoBuffer();
@@ -454,7 +455,7 @@ export class SelectorSocketTransport implements Transport {
     }
     if (keepOpen === true) {
       this.#readerAdded = false;
-      this.#loop.removeReader(this.#sock);
+      this.#loop._removeReader(this.#sock);
     } else this.close();
   }
 
@@ -478,7 +479,7 @@ export class SelectorSocketTransport implements Transport {
     this.#inFlight = size;
     this.#bufferSize += size;
     if (this.#sock._writable()) this.#writeReady();
-    else this.#loop.addWriter(this.#sock, this.#writeReady);
+    else this.#loop._addWriter(this.#sock, this.#writeReady);
     this.#marks.maybePause(this.#bufferSize);
   }
 
@@ -531,7 +532,7 @@ export class SelectorSocketTransport implements Transport {
     // resumeWriting() may write (as in Python's _write_ready): check the queue after it.
     this.#marks.maybeResume(this.#bufferSize);
     if (this.#inFlight > 0 || this.#connLost > 0) return;
-    this.#loop.removeWriter(this.#sock);
+    this.#loop._removeWriter(this.#sock);
     if (this.#closing) {
       this.#connLost++;
       this.#callConnectionLost(null);
@@ -580,8 +581,8 @@ export class SelectorSocketTransport implements Transport {
     this.#sockClosed = true;
     this.#readerAdded = false;
     if (!this.#loop.isClosed()) {
-      this.#loop.removeReader(this.#sock);
-      this.#loop.removeWriter(this.#sock);
+      this.#loop._removeReader(this.#sock);
+      this.#loop._removeWriter(this.#sock);
     }
     this.#io.untrack(this.#sock);
     this.#sock.close();

@@ -8,6 +8,7 @@ import {
   type BaseTransport,
   BufferedProtocol,
   EpollSelector,
+  EVENT_READ,
   FdSocket,
   Protocol,
   type Server,
@@ -477,23 +478,58 @@ Deno.test("SelectorEventLoop transports register for reading while reading, for 
     // A descriptor on the epoll selector (the default under -A on Linux), else a Deno-ops Socket.
     const sock = transport.getExtraInfo("socket");
     assert.ok(sock instanceof (loop.selector instanceof EpollSelector ? FdSocket : Socket));
+    const events = (): number => loop.selector.getMap().get(sock)?.events ?? 0;
+    assert.equal(events(), EVENT_READ);
     transport.write(bytes("ping"));
     await client.waitFor(4, loop);
-    // Drained: no writer is left registered (removeWriter says whether there was one).
-    assert.equal(loop.removeWriter(sock), false);
+    // Drained: no writer is left registered.
+    assert.equal(events(), EVENT_READ);
     transport.pauseReading();
     assert.equal(transport.isReading(), false);
     transport.write(bytes("pong"));
     await loop.createTask(sleepMs(10));
     assert.equal(client.received, 4); // held while paused
     // The readiness event of the held bytes unregistered the paused socket.
-    assert.equal(loop.removeReader(sock), false);
+    assert.equal(events(), 0);
     transport.resumeReading();
     await client.waitFor(8, loop);
     assert.equal(client.text(), "pingpong");
+    assert.equal(events(), EVENT_READ);
     transport.close();
     await client.lost;
     assert.equal(sock.state, "closed");
+    server.closeClients();
+  });
+});
+
+Deno.test("SelectorEventLoop refuses readiness and sock* calls on a live transport's socket, as asyncio does", async () => {
+  await onLoop(() => new SelectorEventLoop(), async (loop) => {
+    await using server = await loop.createServer(() => new Echo(loop), "127.0.0.1", 0);
+    const [transport, client] = await loop.createConnection(
+      () => new Recorder(loop),
+      ...addressOf(server),
+    );
+    const sock = transport.getExtraInfo("socket");
+    const used = (method: string) => (err: unknown) =>
+      err instanceof RuntimeError &&
+      err.message.startsWith(`Cannot ${method} as the socket is used by transport <`);
+    assert.throws(() => loop.addReader(sock, () => {}), used("add reader"));
+    assert.throws(() => loop.removeReader(sock), used("remove reader"));
+    assert.throws(() => loop.addWriter(sock, () => {}), used("add writer"));
+    assert.throws(() => loop.removeWriter(sock), used("remove writer"));
+    await assert.rejects(loop.sockRecv(sock, 10), used("receive"));
+    await assert.rejects(loop.sockRecvInto(sock, new Uint8Array(10)), used("receive"));
+    await assert.rejects(loop.sockSendall(sock, bytes("x")), used("send"));
+    await assert.rejects(loop.sockConnect(sock, addressOf(server)), used("connect"));
+    await assert.rejects(loop.sockAccept(sock), used("accept"));
+    // Nothing was taken from the transport: it still echoes.
+    transport.write(bytes("ping"));
+    await client.waitFor(4, loop);
+    assert.equal(client.text(), "ping");
+    // A closing transport no longer owns its socket (Python checks is_closing()).
+    transport.close();
+    assert.equal(loop.removeReader(sock), false);
+    await client.lost;
     server.closeClients();
   });
 });
@@ -507,15 +543,15 @@ Deno.test("SelectorEventLoop transports unregister a paused socket only at its n
     );
     const sock = transport.getExtraInfo("socket");
     const calls: string[] = [];
-    const { addReader, removeReader } = loop;
+    const { _addReader, _removeReader } = loop;
     Object.assign(loop, {
-      addReader(...args: Parameters<typeof addReader>): void {
+      _addReader(...args: Parameters<typeof _addReader>): void {
         if (args[0] === sock) calls.push("add");
-        addReader.apply(loop, args);
+        _addReader.apply(loop, args);
       },
-      removeReader(s: unknown): boolean {
-        if (s === sock) calls.push("remove");
-        return removeReader.call(loop, s);
+      _removeReader(...args: Parameters<typeof _removeReader>): boolean {
+        if (args[0] === sock) calls.push("remove");
+        return _removeReader.apply(loop, args);
       },
     });
     try {
