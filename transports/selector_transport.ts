@@ -95,25 +95,24 @@ export function selectorTransports(loop: SelectorEventLoop, io: ProactorIo): Mak
 // The transport's read handler, set in its static block (it is private).
 let readReady: (transport: SelectorSocketTransport) => void;
 
-// The reader the selector holds for a transport. It holds the transport while
-// the transport reads, and only weakly while it is paused: a lazy pause
-// leaves the reader registered, and a paused transport that the program
-// dropped must still be collected and closed (`_unclosed.ts`), as when its
-// reader was removed at once. Collected first, it unregisters at its event.
-class ReaderLink {
-  strong: SelectorSocketTransport | null;
-  weak: WeakRef<SelectorSocketTransport> | null = null;
+// What the selector holds as a paused transport's reader: a lazy pause leaves
+// the reader registered until the socket is readable again, and a paused
+// transport that the program dropped must still be collected and closed
+// (`_unclosed.ts`), as when its reader was removed at once. So this refers to
+// the transport only weakly; collected first, it unregisters at its event.
+class PausedReader {
+  readonly #transport: WeakRef<SelectorSocketTransport>;
 
   constructor(
     transport: SelectorSocketTransport,
     readonly loop: SelectorEventLoop,
     readonly sock: Socket | FdSocket,
   ) {
-    this.strong = transport;
+    this.#transport = new WeakRef(transport);
   }
 
   readonly ready = (): void => {
-    const transport = this.strong ?? this.weak?.deref();
+    const transport = this.#transport.deref();
     if (transport === undefined) this.loop._removeReader(this.sock);
     else readReady(transport);
   };
@@ -137,8 +136,10 @@ export class SelectorSocketTransport implements Transport {
   readonly #server: ServerLink | undefined;
   readonly #extra: Record<string, unknown>;
   // Reading. The reader is registered (#readerAdded) while reading, and
-  // while paused until the socket's next readiness event.
-  readonly #reader: ReaderLink;
+  // while paused until the socket's next readiness event (then as the
+  // #pausedReader, which holds the transport weakly).
+  readonly #onReadable = (): void => this.#readReady();
+  #pausedReader: PausedReader | null = null;
   #paused = false;
   #readerAdded = false;
   #eof = false;
@@ -174,7 +175,6 @@ export class SelectorSocketTransport implements Transport {
     this.#server = options?.server;
     this.#marks = new WaterMarks(loop, this);
     this.#extra = { ...options?.extra, socket: sock };
-    this.#reader = new ReaderLink(this, loop, sock);
     loop._attachTransport(sock, this);
     io.track(sock);
     this.#server?.attach(this);
@@ -232,17 +232,19 @@ export class SelectorSocketTransport implements Transport {
   pauseReading(): void {
     if (this.#closing || this.#paused) return;
     this.#paused = true;
-    const reader = this.#reader;
-    reader.weak ??= new WeakRef(this);
-    reader.strong = null;
+    if (this.#readerAdded) {
+      // The same registration (no system call), with the weak reader.
+      this.#pausedReader ??= new PausedReader(this, this.#loop, this.#sock);
+      this.#loop._addReader(this.#sock, this.#pausedReader.ready);
+    }
   }
 
   /** Delivers data again, registering the socket for reading if a pause unregistered it. */
   resumeReading(): void {
     if (this.#closing || !this.#paused) return;
     this.#paused = false;
-    this.#reader.strong = this;
-    if (!this.#readerAdded) this.#addReader();
+    // Registers again, or (still registered) swaps the strong reader back.
+    this.#addReader();
   }
 
   // ----------------------------------------------------------------------
@@ -374,7 +376,7 @@ export class SelectorSocketTransport implements Transport {
   #addReader(): void {
     // After end of file there is nothing more to read (Python would report EOF again).
     if (this.#eof) return;
-    this.#loop._addReader(this.#sock, this.#reader.ready);
+    this.#loop._addReader(this.#sock, this.#onReadable);
     this.#readerAdded = true;
   }
 
