@@ -468,13 +468,20 @@ for (const [name, make] of LOOPS) {
 
 // The selector transport's own mechanics: nothing to compare on the proactor
 // loop, which has no selector and no Socket objects.
+// A connection of `loop` to an echo server; disposing of it disposes of the server.
+async function echoConnection(loop: SelectorEventLoop) {
+  const server = await loop.createServer(() => new Echo(loop), "127.0.0.1", 0);
+  const [transport, client] = await loop.createConnection(
+    () => new Recorder(loop),
+    ...addressOf(server),
+  );
+  return { server, transport, client, [Symbol.asyncDispose]: () => server[Symbol.asyncDispose]() };
+}
+
 Deno.test("SelectorEventLoop transports register for reading while reading, for writing only while a backlog exists", async () => {
   await onLoop(() => new SelectorEventLoop(), async (loop) => {
-    await using server = await loop.createServer(() => new Echo(loop), "127.0.0.1", 0);
-    const [transport, client] = await loop.createConnection(
-      () => new Recorder(loop),
-      ...addressOf(server),
-    );
+    await using conn = await echoConnection(loop);
+    const { server, transport, client } = conn;
     // A descriptor on the epoll selector (the default under -A on Linux), else a Deno-ops Socket.
     const sock = transport.getExtraInfo("socket");
     assert.ok(sock instanceof (loop.selector instanceof EpollSelector ? FdSocket : Socket));
@@ -504,11 +511,8 @@ Deno.test("SelectorEventLoop transports register for reading while reading, for 
 
 Deno.test("SelectorEventLoop refuses readiness and sock* calls on a live transport's socket, as asyncio does", async () => {
   await onLoop(() => new SelectorEventLoop(), async (loop) => {
-    await using server = await loop.createServer(() => new Echo(loop), "127.0.0.1", 0);
-    const [transport, client] = await loop.createConnection(
-      () => new Recorder(loop),
-      ...addressOf(server),
-    );
+    await using conn = await echoConnection(loop);
+    const { server, transport, client } = conn;
     const sock = transport.getExtraInfo("socket");
     const used = (method: string) => (err: unknown) =>
       err instanceof RuntimeError &&
@@ -536,11 +540,8 @@ Deno.test("SelectorEventLoop refuses readiness and sock* calls on a live transpo
 
 Deno.test("SelectorEventLoop transports unregister a paused socket only at its next readiness event", async () => {
   await onLoop(() => new SelectorEventLoop(), async (loop) => {
-    await using server = await loop.createServer(() => new Echo(loop), "127.0.0.1", 0);
-    const [transport, client] = await loop.createConnection(
-      () => new Recorder(loop),
-      ...addressOf(server),
-    );
+    await using conn = await echoConnection(loop);
+    const { server, transport, client } = conn;
     const sock = transport.getExtraInfo("socket") as Socket | FdSocket;
     const events = (): number => loop.selector.getMap().get(sock)?.events ?? 0;
     // What reaches the kernel: registrations made and dropped (a change of

@@ -10,7 +10,7 @@ import { type ProactorEventLoop, SelectorEventLoop } from "../../loop/mod.ts";
 type Loop = ProactorEventLoop | SelectorEventLoop;
 import { Protocol, type Server } from "../../transports/mod.ts";
 import { captureLog } from "../loop/_helpers.ts";
-import { addressOf, LOOPS, onLoop, Recorder } from "./_helpers.ts";
+import { addressOf, LOOPS, onLoop, Recorder, recordingServer } from "./_helpers.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -131,16 +131,7 @@ Deno.test({
     using log = captureLog();
     await onLoop(() => new SelectorEventLoop(), async (loop) => {
       loop.setDebug(true);
-      const served: Recorder[] = [];
-      const server = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          served.push(p);
-          return p;
-        },
-        "127.0.0.1",
-        0,
-      ) as Server;
+      const { server, served } = await recordingServer(loop);
       const [ref, sock] = await (async () => {
         const [transport] = await loop.createConnection(
           () => new Recorder(loop),
