@@ -5,6 +5,7 @@
  */
 import type { BaseEventLoopOptions } from "./base_event_loop.ts";
 import { IoEventLoop } from "./io_event_loop.ts";
+import type { Handle } from "./handle.ts";
 import { logger } from "./logger.ts";
 import { SelectorIoDriver } from "./selector_io_driver.ts";
 import type { Future } from "../tasks/future.ts";
@@ -15,8 +16,7 @@ import { checkSocket, DenoSelector, type Selector } from "../transports/selector
 import { selectorTransports } from "../transports/selector_transport.ts";
 import { fdOpener } from "../transports/tcp.ts";
 import type { Socket, SocketAddress } from "../transports/socket.ts";
-import type { Transport } from "../transports/transport.ts";
-import { RuntimeError } from "./exceptions.ts";
+import { checkSocketFree } from "../transports/_owners.ts";
 
 /** A socket object of the selector loop: a Deno-ops `Socket`, or (epoll selector) an `FdSocket`. */
 export type SelectorSocket = Socket | FdSocket;
@@ -77,9 +77,6 @@ export class SelectorEventLoop extends IoEventLoop {
   // A bare descriptor number is watchable on the epoll selector (addReader(fd)).
   readonly #io: SelectorIoDriver<SelectorSocket | number>;
   readonly #selector: Selector<SelectorSocket | number>;
-  // The sockets of live transports (Python's `_transports`), both held
-  // weakly: the public readiness and `sock*` calls refuse them.
-  readonly #transports = new WeakMap<object, WeakRef<Transport>>();
 
   /**
    * Creates the loop on the selector `options.selector` chooses (an
@@ -127,7 +124,7 @@ export class SelectorEventLoop extends IoEventLoop {
   ): void {
     this.#checkWatchable(sock, "add reader");
     checkCallback(callback, "add reader");
-    this.#checkNoTransport(sock, "add reader");
+    checkSocketFree(sock, "add reader");
     this.#io.addReader(sock, callback as (...args: unknown[]) => void, args);
   }
 
@@ -141,7 +138,7 @@ export class SelectorEventLoop extends IoEventLoop {
    */
   override removeReader(sock: unknown): boolean {
     this.#checkWatchable(sock, "remove reader");
-    this.#checkNoTransport(sock, "remove reader");
+    checkSocketFree(sock, "remove reader");
     return this.#io.removeReader(sock);
   }
 
@@ -159,7 +156,7 @@ export class SelectorEventLoop extends IoEventLoop {
   ): void {
     this.#checkWatchable(sock, "add writer");
     checkCallback(callback, "add writer");
-    this.#checkNoTransport(sock, "add writer");
+    checkSocketFree(sock, "add writer");
     this.#io.addWriter(sock, callback as (...args: unknown[]) => void, args);
   }
 
@@ -173,7 +170,7 @@ export class SelectorEventLoop extends IoEventLoop {
    */
   override removeWriter(sock: unknown): boolean {
     this.#checkWatchable(sock, "remove writer");
-    this.#checkNoTransport(sock, "remove writer");
+    checkSocketFree(sock, "remove writer");
     return this.#io.removeWriter(sock);
   }
 
@@ -188,7 +185,7 @@ export class SelectorEventLoop extends IoEventLoop {
    */
   override async sockRecv(sock: unknown, nbytes: number): Promise<Uint8Array> {
     this.#checkSocket(sock, "receive");
-    this.#checkNoTransport(sock, "receive");
+    checkSocketFree(sock, "receive");
     if (!Number.isInteger(nbytes) || nbytes <= 0) {
       throw new RangeError(
         `Cannot receive as 'nbytes' must be a positive integer: received ${String(nbytes)}`,
@@ -208,7 +205,7 @@ export class SelectorEventLoop extends IoEventLoop {
    */
   override async sockRecvInto(sock: unknown, buf: Uint8Array): Promise<number> {
     this.#checkSocket(sock, "receive");
-    this.#checkNoTransport(sock, "receive");
+    checkSocketFree(sock, "receive");
     if (!(buf instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot receive as 'buf' must be a Uint8Array: received ${typeof buf}`,
@@ -227,7 +224,7 @@ export class SelectorEventLoop extends IoEventLoop {
    */
   override async sockSendall(sock: unknown, data: Uint8Array): Promise<void> {
     this.#checkSocket(sock, "send");
-    this.#checkNoTransport(sock, "send");
+    checkSocketFree(sock, "send");
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`Cannot send as 'data' must be a Uint8Array: received ${typeof data}`);
     }
@@ -250,7 +247,7 @@ export class SelectorEventLoop extends IoEventLoop {
    */
   override async sockConnect(sock: unknown, address: unknown): Promise<void> {
     this.#checkSocket(sock, "connect");
-    this.#checkNoTransport(sock, "connect");
+    checkSocketFree(sock, "connect");
     // Each kind of socket checks the address itself (a Unix path, IPv6).
     sock._startConnect(address as SocketAddress);
     try {
@@ -277,82 +274,80 @@ export class SelectorEventLoop extends IoEventLoop {
   override sockAccept(sock: unknown): Promise<[SelectorSocket, SocketAddress]>;
   override async sockAccept(sock: unknown): Promise<[SelectorSocket, SocketAddress]> {
     this.#checkSocket(sock, "accept");
-    this.#checkNoTransport(sock, "accept");
+    checkSocketFree(sock, "accept");
     const now = sock._tryAccept();
     if (now !== null) return now;
     const fut = this.createFuture<[SelectorSocket, SocketAddress]>();
-    this.addReader(sock, () => {
+    const io = this.#io;
+    const handle = io.addReader(sock, () => {
       let accepted;
       try {
         accepted = sock._tryAccept();
       } catch (err) {
-        this.removeReader(sock);
+        io.removeReader(sock);
         fut.setException(err);
         return;
       }
       if (accepted === null) return;
-      this.removeReader(sock);
+      io.removeReader(sock);
       fut.setResult(accepted);
-    });
-    return await this.#removingReaderOnCancel(sock, fut);
+    }, NO_ARGS);
+    return await this.#removingReaderOnCancel(sock, handle, fut);
   }
 
   async #recvInto(sock: SelectorSocket, buf: Uint8Array): Promise<number> {
     const now = sock._tryRecvInto(buf);
     if (now !== null) return now;
     const fut = this.createFuture<number>();
-    this.addReader(sock, () => {
+    const io = this.#io;
+    const handle = io.addReader(sock, () => {
       let n;
       try {
         n = sock._tryRecvInto(buf);
       } catch (err) {
-        this.removeReader(sock);
+        io.removeReader(sock);
         fut.setException(err);
         return;
       }
       if (n === null) return;
-      this.removeReader(sock);
+      io.removeReader(sock);
       fut.setResult(n);
-    });
-    return await this.#removingReaderOnCancel(sock, fut);
+    }, NO_ARGS);
+    return await this.#removingReaderOnCancel(sock, handle, fut);
   }
 
-  async #removingReaderOnCancel<T>(sock: SelectorSocket, fut: Future<T>): Promise<T> {
+  // The reader of a sock* wait is the loop's own (registered after the
+  // entry checks, so unchecked). Cancelled, the wait removes it, unless a
+  // reader that replaced it (a transport that took the socket over) holds
+  // the registration now, as Python's `_sock_read_done` leaves it.
+  async #removingReaderOnCancel<T>(
+    sock: SelectorSocket,
+    handle: Handle,
+    fut: Future<T>,
+  ): Promise<T> {
     try {
       return await fut;
     } finally {
-      // Cancelled (or settled): nothing may stay registered for this wait.
-      if (!fut.done() || fut.cancelled()) this.removeReader(sock);
+      if ((!fut.done() || fut.cancelled()) && !handle.cancelled()) this.#io.removeReader(sock);
     }
   }
 
   async #whenWritable(sock: SelectorSocket): Promise<void> {
     if (sock._writable()) return;
     const fut = this.createFuture<void>();
-    this.addWriter(sock, () => {
+    const io = this.#io;
+    const handle = io.addWriter(sock, () => {
       // Write readiness of a descriptor only means room in the kernel: the
       // socket itself says whether its send (or connect) is done.
       if (!sock._writable()) return;
-      this.removeWriter(sock);
+      io.removeWriter(sock);
       fut.setResult(undefined);
-    });
+    }, NO_ARGS);
     try {
       await fut;
     } finally {
-      if (!fut.done() || fut.cancelled()) this.removeWriter(sock);
+      if ((!fut.done() || fut.cancelled()) && !handle.cancelled()) io.removeWriter(sock);
     }
-  }
-
-  // addReader and friends also take a descriptor number on the epoll selector.
-  /**
-   * Records `transport` as the owner of `sock` (internal, for the selector
-   * transports): until the transport is closing, `addReader`,
-   * `removeReader`, `addWriter`, `removeWriter` and the `sock*` methods
-   * refuse `sock`, as Python's loop refuses a descriptor in its
-   * `_transports`.
-   */
-  _attachTransport(sock: SelectorSocket, transport: Transport): void {
-    this.#transports.set(sock, new WeakRef(transport));
   }
 
   /** `addReader` for the transport that owns `sock`, unchecked (internal; Python's `_add_reader`). */
@@ -375,18 +370,7 @@ export class SelectorEventLoop extends IoEventLoop {
     return this.#io.removeWriter(sock);
   }
 
-  // A transport's socket is the transport's until it is closing: another
-  // reader, writer or sock* call on it would take its readiness events.
-  #checkNoTransport(sock: SelectorSocket | number, method: string): void {
-    if (typeof sock === "number") return;
-    const transport = this.#transports.get(sock)?.deref();
-    if (transport !== undefined && !transport.isClosing()) {
-      throw new RuntimeError(
-        `Cannot ${method} as the socket is used by transport ${transport}: use the transport, or close it first`,
-      );
-    }
-  }
-
+  // addReader and friends also take a descriptor number on the epoll selector.
   #checkWatchable(sock: unknown, method: string): asserts sock is SelectorSocket | number {
     if (typeof sock === "number" && this.#selector instanceof EpollSelector) return;
     this.#checkSocket(sock, method);

@@ -131,13 +131,17 @@ export class SelectorIoDriver<S = unknown> implements IoDriver, ProactorIo {
   }
 
   /** Runs `callback(...args)` whenever `sock` is readable, replacing a previous reader. */
-  addReader(sock: S, callback: (...args: unknown[]) => void, args: unknown[]): void {
-    this.#add(sock, 0, new Handle(callback, args, this.#attached()));
+  addReader(sock: S, callback: (...args: unknown[]) => void, args: unknown[]): Handle {
+    const handle = new Handle(callback, args, this.#attached());
+    this.#add(sock, 0, handle);
+    return handle;
   }
 
   /** Runs `callback(...args)` whenever `sock` is writable, replacing a previous writer. */
-  addWriter(sock: S, callback: (...args: unknown[]) => void, args: unknown[]): void {
-    this.#add(sock, 1, new Handle(callback, args, this.#attached()));
+  addWriter(sock: S, callback: (...args: unknown[]) => void, args: unknown[]): Handle {
+    const handle = new Handle(callback, args, this.#attached());
+    this.#add(sock, 1, handle);
+    return handle;
   }
 
   /** Stops the reader of `sock`; whether there was one. */

@@ -10,6 +10,7 @@ import type { BaseProtocol } from "./base_protocol.ts";
 import { FdSocket } from "./fd_socket.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { checkSocket } from "./selector.ts";
+import { checkSocketFree } from "./_owners.ts";
 import { Server, type ServerListener } from "./server.ts";
 import type { Socket, SocketStreamConn } from "./socket.ts";
 import { AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";
@@ -112,6 +113,7 @@ export function fdSocketNames(sock: FdSocket): Record<string, unknown> {
  * factory that fails leaves the socket open, as in asyncio.
  *
  * @throws {TypeError} An `FdSocket` is not connected.
+ * @throws {RuntimeError} `sock` is a live transport's.
  */
 export async function wrapSocket<P extends BaseProtocol>(
   loop: AbstractEventLoop,
@@ -122,6 +124,8 @@ export async function wrapSocket<P extends BaseProtocol>(
   method: string,
   extra: Record<string, unknown> | undefined,
 ): Promise<[Transport, P]> {
+  // Before anything is wrapped: a failed wrap closes the socket.
+  checkSocketFree(sock, `take over the socket in ${method}()`);
   let conn: StreamConn;
   let names: Record<string, unknown>;
   if (sock instanceof FdSocket) {

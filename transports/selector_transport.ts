@@ -52,6 +52,7 @@ import type { ProactorIo } from "./proactor_io.ts";
 import { FdSocket } from "./fd_socket.ts";
 import { type Socket, socketForConn, SocketStreamConn } from "./socket.ts";
 import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
+import { ownSocket } from "./_owners.ts";
 import { watchUnclosed } from "./_unclosed.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
@@ -175,7 +176,7 @@ export class SelectorSocketTransport implements Transport {
     this.#server = options?.server;
     this.#marks = new WaterMarks(loop, this);
     this.#extra = { ...options?.extra, socket: sock };
-    loop._attachTransport(sock, this);
+    ownSocket(sock, this);
     io.track(sock);
     this.#server?.attach(this);
     loop.callSoon(() => this.#connectionMade(options?.waiter));
@@ -232,7 +233,7 @@ export class SelectorSocketTransport implements Transport {
   pauseReading(): void {
     if (this.#closing || this.#paused) return;
     this.#paused = true;
-    if (this.#readerAdded) {
+    if (this.#readerAdded && !this.#loop.isClosed()) {
       // The same registration (no system call), with the weak reader.
       this.#pausedReader ??= new PausedReader(this, this.#loop, this.#sock);
       this.#loop._addReader(this.#sock, this.#pausedReader.ready);

@@ -7,6 +7,8 @@ import { CancelledError, RuntimeError, SelectorEventLoop } from "../../loop/mod.
 import {
   type BaseTransport,
   BufferedProtocol,
+  createFdSocket,
+  createSocket,
   EpollSelector,
   EVENT_READ,
   FdSocket,
@@ -513,10 +515,10 @@ Deno.test("SelectorEventLoop refuses readiness and sock* calls on a live transpo
   await onLoop(() => new SelectorEventLoop(), async (loop) => {
     await using conn = await echoConnection(loop);
     const { server, transport, client } = conn;
-    const sock = transport.getExtraInfo("socket");
+    const sock = transport.getExtraInfo("socket") as Socket | FdSocket;
     const used = (method: string) => (err: unknown) =>
       err instanceof RuntimeError &&
-      err.message.startsWith(`Cannot ${method} as the socket is used by transport <`);
+      err.message.startsWith(`Cannot ${method}: the socket is used by transport <`);
     assert.throws(() => loop.addReader(sock, () => {}), used("add reader"));
     assert.throws(() => loop.removeReader(sock), used("remove reader"));
     assert.throws(() => loop.addWriter(sock, () => {}), used("add writer"));
@@ -526,6 +528,19 @@ Deno.test("SelectorEventLoop refuses readiness and sock* calls on a live transpo
     await assert.rejects(loop.sockSendall(sock, bytes("x")), used("send"));
     await assert.rejects(loop.sockConnect(sock, addressOf(server)), used("connect"));
     await assert.rejects(loop.sockAccept(sock), used("accept"));
+    // Nor may a second transport take it (Python 3.12+).
+    await assert.rejects(
+      loop.createConnection(() => new Recorder(loop), null, null, { sock }),
+      used("take over the socket in createConnection()"),
+    );
+    await assert.rejects(
+      loop.connectAcceptedSocket(() => new Recorder(loop), sock),
+      used("take over the socket in connectAcceptedSocket()"),
+    );
+    // On the epoll selector, its descriptor number is the transport's too.
+    if (sock instanceof FdSocket) {
+      assert.throws(() => loop.addReader(sock.fileno(), () => {}), used("add reader"));
+    }
     // Nothing was taken from the transport: it still echoes.
     transport.write(bytes("ping"));
     await client.waitFor(4, loop);
@@ -536,6 +551,39 @@ Deno.test("SelectorEventLoop refuses readiness and sock* calls on a live transpo
     await client.lost;
     server.closeClients();
   });
+});
+
+Deno.test("SelectorEventLoop: a cancelled sockRecv() leaves the reader of a transport that took its socket over", async () => {
+  await onLoop(() => new SelectorEventLoop(), async (loop) => {
+    await using conn = await echoConnection(loop);
+    const { server } = conn;
+    const sock = loop.selector instanceof EpollSelector ? createFdSocket() : createSocket();
+    await loop.sockConnect(sock, addressOf(server));
+    const recv = loop.createTask(() => loop.sockRecv(sock, 10));
+    await loop.createTask(sleepMs(5));
+    const [transport, client] = await loop.createConnection(() => new Recorder(loop), null, null, {
+      sock,
+    });
+    recv.cancel();
+    await assert.rejects(async () => await recv, CancelledError);
+    transport.write(bytes("ping"));
+    await client.waitFor(4, loop);
+    assert.equal(client.text(), "ping");
+    transport.close();
+    await client.lost;
+    conn.transport.close();
+    server.closeClients();
+  });
+});
+
+Deno.test("SelectorEventLoop: pauseReading() after the loop closed does nothing", async () => {
+  let transport: Transport | null = null;
+  await onLoop(() => new SelectorEventLoop(), async (loop) => {
+    transport = (await echoConnection(loop)).transport;
+  });
+  // The loop is closed, and with it the server and the transport's socket.
+  transport!.pauseReading();
+  assert.equal(transport!.isReading(), false);
 });
 
 Deno.test("SelectorEventLoop transports unregister a paused socket only at its next readiness event", async () => {
