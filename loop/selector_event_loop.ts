@@ -16,7 +16,7 @@ import { checkSocket, DenoSelector, type Selector } from "../transports/selector
 import { selectorTransports } from "../transports/selector_transport.ts";
 import { fdOpener } from "../transports/tcp.ts";
 import type { Socket, SocketAddress } from "../transports/socket.ts";
-import { checkSocketFree } from "../transports/_owners.ts";
+import { checkSocketFree } from "../transports/socket_owners.ts";
 
 /** A socket object of the selector loop: a Deno-ops `Socket`, or (epoll selector) an `FdSocket`. */
 export type SelectorSocket = Socket | FdSocket;

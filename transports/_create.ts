@@ -10,7 +10,7 @@ import type { BaseProtocol } from "./base_protocol.ts";
 import { FdSocket } from "./fd_socket.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { checkSocket } from "./selector.ts";
-import { checkSocketFree } from "./_owners.ts";
+import { checkSocketFree } from "./socket_owners.ts";
 import { Server, type ServerListener } from "./server.ts";
 import type { Socket, SocketStreamConn } from "./socket.ts";
 import { AF_UNIX, SOCK_STREAM } from "./socket_constants.ts";

@@ -52,7 +52,7 @@ import type { ProactorIo } from "./proactor_io.ts";
 import { FdSocket } from "./fd_socket.ts";
 import { type Socket, socketForConn, SocketStreamConn } from "./socket.ts";
 import { type MakeTransport, proactorTransports, type ServerLink } from "./stream_transport.ts";
-import { ownSocket } from "./_owners.ts";
+import { ownSocket } from "./socket_owners.ts";
 import { watchUnclosed } from "./_unclosed.ts";
 import type { Transport } from "./transport.ts";
 import type { WriteBufferLimits } from "./write_transport.ts";
