@@ -10,8 +10,9 @@
  *   protocol may keep the view). A `BufferedProtocol` gets the data copied
  *   into its `getBuffer()`. `pauseReading()` stops the deliveries at once
  *   and leaves the reader registered until the socket's next readiness
- *   event, which removes it (as libuv does); `resumeReading()` adds it
- *   again if it was removed. A pause that ends before the socket is
+ *   event, which removes it (as libuv does), and meanwhile holds the
+ *   transport only weakly; `resumeReading()` registers it again, or
+ *   restores its reader. A pause that ends before the socket is
  *   readable again (a stream reader's flow control, typically) so costs no
  *   system call, and a paused socket holds at most one read.
  * - **Writing**: `write()` copies into the transport's reused write buffer
