@@ -140,7 +140,6 @@ export class SelectorSocketTransport implements Transport {
   // Reading. The reader is registered (#readerAdded) while reading, and
   // while paused until the socket's next readiness event (then as the
   // #pausedReader, which holds the transport weakly).
-  readonly #onReadable = (): void => this.#readReady();
   #pausedReader: PausedReader | null = null;
   #paused = false;
   #readerAdded = false;
@@ -378,11 +377,12 @@ export class SelectorSocketTransport implements Transport {
   #addReader(): void {
     // After end of file there is nothing more to read (Python would report EOF again).
     if (this.#eof) return;
-    this.#loop._addReader(this.#sock, this.#onReadable);
+    this.#loop._addReader(this.#sock, this.#readReady);
     this.#readerAdded = true;
   }
 
-  #readReady(): void {
+  // The reader while reading: an arrow, so the selector calls it directly.
+  readonly #readReady = (): void => {
     if (this.#closing) return;
     if (this.#paused) {
       // The pause outlived the data: stop watching until resumeReading().
@@ -392,7 +392,7 @@ export class SelectorSocketTransport implements Transport {
     }
     if (this.#buffered) this.#readIntoBuffer();
     else this.#readView();
-  }
+  };
 
   #readView(): void {
     let data: Uint8Array | null;
