@@ -295,8 +295,16 @@ export class Server implements AsyncDisposable {
   readonly #sockets: TransportSocket[];
   #serving = false;
   readonly #events: ListenerEvents;
-  readonly #clients = new Set<Transport>();
-  #activeCount = 0;
+  // The accepted transports, held weakly as Python's `WeakSet`: a transport
+  // its program dropped unclosed (a paused one on the selector loop, which the
+  // selector holds weakly) is still collected and closed (`_unclosed.ts`), and
+  // counts as detached once collected.
+  readonly #clients = new Set<WeakRef<Transport>>();
+  readonly #refs = new WeakMap<Transport, WeakRef<Transport>>();
+  readonly #collected = new FinalizationRegistry<WeakRef<Transport>>((ref) => {
+    this.#clients.delete(ref);
+    if (!this.#loop.isClosed()) this.#maybeWakeup();
+  });
   #waiters: Future<void>[] | null = [];
   #servingForever: Future<void> | null = null;
   readonly #link: ServerLink;
@@ -314,12 +322,15 @@ export class Server implements AsyncDisposable {
     watchUnclosed(this, `server ${this}`, this.#loop, this.#io, this.#listeners);
     this.#link = {
       attach: (transport) => {
-        this.#activeCount++;
-        this.#clients.add(transport);
+        const ref = new WeakRef(transport);
+        this.#refs.set(transport, ref);
+        this.#clients.add(ref);
+        this.#collected.register(transport, ref, ref);
       },
       detach: (transport) => {
-        this.#clients.delete(transport);
-        this.#activeCount--;
+        const ref = this.#refs.get(transport);
+        if (ref === undefined || !this.#clients.delete(ref)) return;
+        this.#collected.unregister(ref);
         this.#maybeWakeup();
       },
     };
@@ -370,12 +381,12 @@ export class Server implements AsyncDisposable {
 
   /** Closes every client transport (buffered data is sent). Equivalent to `close_clients()`. */
   closeClients(): void {
-    for (const transport of [...this.#clients]) transport.close();
+    for (const transport of this.#liveClients()) transport.close();
   }
 
   /** Aborts every client transport. Equivalent to `abort_clients()`. */
   abortClients(): void {
-    for (const transport of [...this.#clients]) transport.abort();
+    for (const transport of this.#liveClients()) transport.abort();
   }
 
   /**
@@ -449,6 +460,15 @@ export class Server implements AsyncDisposable {
     return `<Server sockets=(${this.#listeners === null ? "" : addrs})>`;
   }
 
+  #liveClients(): Transport[] {
+    const live: Transport[] = [];
+    for (const ref of this.#clients) {
+      const transport = ref.deref();
+      if (transport !== undefined) live.push(transport);
+    }
+    return live;
+  }
+
   #startServing(): void {
     if (this.#listeners === null) {
       throw new RuntimeError(`Cannot start serving: server ${this} is closed`);
@@ -496,7 +516,7 @@ export class Server implements AsyncDisposable {
   // unlinks a Unix listener's path only when its pending accept settles, so
   // a server re-created on the path before that would lose its file.
   #maybeWakeup(): void {
-    if (this.#listeners !== null || this.#activeCount > 0) return;
+    if (this.#listeners !== null || this.#clients.size > 0) return;
     if (this.#all.some((l) => l.pending)) return;
     this.#wakeup();
   }

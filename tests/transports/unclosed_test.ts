@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { type ProactorEventLoop, SelectorEventLoop } from "../../loop/mod.ts";
 
 type Loop = ProactorEventLoop | SelectorEventLoop;
-import { Protocol, type Server } from "../../transports/mod.ts";
+import type { Future } from "../../tasks/mod.ts";
+import { waitFor } from "../../tasks/mod.ts";
+import { type BaseTransport, Protocol, type Server, type Transport } from "../../transports/mod.ts";
 import { captureLog } from "../loop/_helpers.ts";
 import { addressOf, LOOPS, onLoop, Recorder, recordingServer } from "./_helpers.ts";
 
@@ -151,6 +153,50 @@ Deno.test({
       assert.match(warnings[0], /^Unclosed transport <\w+Transport .*>: call close\(\)$/);
       server.close();
       await server.waitClosed();
+    });
+  },
+});
+
+// A server's protocol that pauses its transport and keeps no reference to it.
+class PauseAndDrop extends Protocol {
+  ref: WeakRef<Transport> | null = null;
+  constructor(readonly made: Future<void>) {
+    super();
+  }
+  override connectionMade(transport: BaseTransport): void {
+    (transport as Transport).pauseReading();
+    this.ref = new WeakRef(transport as Transport);
+    this.made.setResult(undefined);
+  }
+}
+
+// The same on the accepting side: the server holds its clients weakly (Python's
+// WeakSet), so an accepted transport dropped while paused is collected and
+// closed, and no longer keeps `waitClosed()` waiting.
+Deno.test({
+  name:
+    "SelectorEventLoop: an accepted transport dropped while paused is collected, closed and detached from its server",
+  ignore: gc === undefined,
+  fn: async () => {
+    using _log = captureLog();
+    await onLoop(() => new SelectorEventLoop(), async (loop) => {
+      const accepted = new PauseAndDrop(loop.createFuture<void>());
+      const server = await loop.createServer(() => accepted, "127.0.0.1", 0) as Server;
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(loop),
+        ...addressOf(server),
+      );
+      try {
+        await accepted.made;
+        await collect();
+        assert.equal(accepted.ref!.deref(), undefined, "the accepted transport was collected");
+        await client.eof; // its socket was closed
+        server.closeClients(); // skips the collected transport
+        server.close();
+        await waitFor(server.waitClosed(), 5);
+      } finally {
+        transport.close();
+      }
     });
   },
 });
