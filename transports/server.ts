@@ -296,9 +296,10 @@ export class Server implements AsyncDisposable {
   #serving = false;
   readonly #events: ListenerEvents;
   // The accepted transports, held weakly as Python's `WeakSet`: a transport
-  // its program dropped unclosed (a paused one on the selector loop, which the
-  // selector holds weakly) is still collected and closed (`_unclosed.ts`), and
-  // counts as detached once collected.
+  // its program dropped unclosed while no read holds it (paused: the selector
+  // holds a paused transport weakly, and the proactor loop has no read in
+  // flight before the first) is still collected and closed (`_unclosed.ts`),
+  // and counts as detached once collected (after a garbage collection).
   readonly #clients = new Set<WeakRef<Transport>>();
   readonly #refs = new WeakMap<Transport, WeakRef<Transport>>();
   readonly #collected = new FinalizationRegistry<WeakRef<Transport>>((ref) => {
@@ -322,6 +323,7 @@ export class Server implements AsyncDisposable {
     watchUnclosed(this, `server ${this}`, this.#loop, this.#io, this.#listeners);
     this.#link = {
       attach: (transport) => {
+        if (this.#refs.has(transport)) return;
         const ref = new WeakRef(transport);
         this.#refs.set(transport, ref);
         this.#clients.add(ref);
@@ -330,6 +332,7 @@ export class Server implements AsyncDisposable {
       detach: (transport) => {
         const ref = this.#refs.get(transport);
         if (ref === undefined || !this.#clients.delete(ref)) return;
+        this.#refs.delete(transport);
         this.#collected.unregister(ref);
         this.#maybeWakeup();
       },
@@ -402,8 +405,9 @@ export class Server implements AsyncDisposable {
 
   /**
    * Resolves when the server is closed, every connection it accepted is
-   * lost, and its pending accepts settled (a Unix socket file is gone by
-   * then). Equivalent to `wait_closed()` (3.12+ semantics).
+   * lost (or its transport was collected unclosed), and its pending accepts
+   * settled (a Unix socket file is gone by then). Equivalent to
+   * `wait_closed()` (3.12+ semantics).
    */
   async waitClosed(): Promise<void> {
     if (this.#waiters === null) return;

@@ -56,7 +56,7 @@ const SLAB_SIZE = 512 * 1024;
 const MAX_READ = 256 * 1024;
 const MIN_TAIL = 64 * 1024;
 
-/** What a transport tells its server (the server counts its clients). */
+/** What a transport tells its server (the server tracks its clients). */
 export interface ServerLink {
   /** The transport is open and serving a client. */
   attach(transport: Transport): void;
