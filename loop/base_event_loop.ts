@@ -53,7 +53,7 @@ const WORK_PER_HOST_TURN = 1024;
 const WORK_PER_HOST_TURN_WITH_IO = 64;
 // A busy loop whose I/O driver can park the host, but cannot tell when the
 // host needs it (no `wantsParkingTurn`), does so this often (ms): a park
-// costs 30–100 µs, so this trades a few percent of a saturated loop's
+// costs 26–75 µs of CPU, so this trades a few percent of a saturated loop's
 // throughput for Deno's own I/O answering within milliseconds
 // (docs/architecture.md, "The epoll selector", has the measurements).
 const PARK_INTERVAL_MS = 2;

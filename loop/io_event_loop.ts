@@ -194,7 +194,8 @@ export abstract class IoEventLoop extends BaseEventLoop {
    * @throws {NotImplementedError} `reuseAddress: false` on a loop that
    *   listens through Deno or with `ssl` (Deno always sets `SO_REUSEADDR`;
    *   the epoll selector's descriptors leave it off), `reusePort` without
-   *   Deno's `--unstable-net`, `ssl` with `sock`, or a context that asks for
+   *   Deno's `--unstable-net` (except on the epoll selector without `ssl`),
+   *   `ssl` with `sock`, or a context that asks for
    *   client certificates.
    */
   override createServer(

@@ -237,12 +237,14 @@ export class SelectorEventLoop extends IoEventLoop {
 
   /**
    * Connects `sock` to `[host, port]`, or to a path for an `AF_UNIX` socket.
-   * Equivalent to `loop.sock_connect()`; cancelling the caller aborts the
-   * attempt (a Unix conn that completes anyway is closed).
+   * Equivalent to `loop.sock_connect()`. Cancelling the caller aborts the
+   * attempt of a Deno-ops `Socket` (a Unix conn that completes anyway is
+   * closed); an `FdSocket`'s connect goes on in the kernel, as in Python.
    *
    * @throws {TypeError} `sock` is not a new socket object or `address` does
    *   not fit its family.
-   * @throws {NotImplementedError} `sock` is bound (Deno cannot bind a connecting socket).
+   * @throws {NotImplementedError} `sock` is a bound Deno-ops `Socket` (Deno
+   *   cannot bind a connecting socket; an `FdSocket` may be bound).
    * @throws {RuntimeError} `sock` belongs to a transport that is not closing.
    */
   override async sockConnect(sock: unknown, address: unknown): Promise<void> {

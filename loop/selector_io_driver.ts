@@ -4,8 +4,9 @@
  * `(reader, writer)` handle pair) and dispatches readiness events.
  *
  * How readiness reaches the callbacks without touching the base loop's
- * iteration: the selector's wake-up schedules one dispatch callback with
- * `callSoon` (which wakes a sleeping loop); the dispatch runs `select(0)` and
+ * iteration: the selector's wake-up schedules one reused dispatch item on
+ * the loop's ready queue (as `callSoon` would, without a `Handle`; it wakes
+ * a sleeping loop); the dispatch runs `select(0)` and
  * each ready key's handles. Readiness is level-triggered, so after a batch
  * with events the dispatch schedules itself once more: a key still ready
  * (data nobody consumed, a writer on a drained socket) runs again on the next
@@ -13,10 +14,12 @@
  * chain.
  *
  * It is also the `ProactorIo` of the connect, listen and accept code the
- * two loops share (`transports/tcp.ts`, `transports/server.ts`): those
- * operations are Deno promises on both loops, so a `ProactorIoDriver` inside
- * counts them and closes the conns, listeners and transports' sockets still
- * open when the loop closes.
+ * two loops share (`transports/tcp.ts`, `transports/server.ts`): on the
+ * Deno-ops selector those operations are Deno promises, which a
+ * `ProactorIoDriver` inside counts; on the epoll selector they are
+ * descriptors (a connect settled by writability, accepts by a reader).
+ * Either way the driver tracks the listeners and the transports' sockets,
+ * and closes those still open when the loop closes.
  *
  * @module
  */

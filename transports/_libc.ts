@@ -4,8 +4,9 @@
  *
  * Importing this module never needs `--allow-ffi`: where FFI is granted it
  * opens `libc.so.6` at once (see the end of the module), else it only
- * queries the permission, without prompting. `ffiAvailable()` says whether
- * libc can be opened (FFI granted, Linux, a supported architecture).
+ * queries the permission, without prompting. `locateLibc()` finds libc where
+ * it can be opened (FFI granted, Linux, a supported architecture); the
+ * public `ffiUnavailableReason()` (`ffi.ts`) says why not.
  *
  * Conventions, from the measurements in DENO_FACTS.md §5:
  * - `size_t` arguments are declared `usize` and passed as BigInt: a number
@@ -14,7 +15,7 @@
  * - `errno` is read right after each failing call, on the main thread,
  *   through the pointer `__errno_location()` returned once (it is
  *   per-thread and stable). A `nonblocking` call runs on another thread,
- *   so its errno cannot be read: `epollWaitPark` returns -1 and the caller
+ *   so its errno cannot be read: `epoll_wait_park` returns -1 and the caller
  *   treats it as a wake-up.
  * - The errno values and socket constants below are asm-generic's, the
  *   same on x86_64 and aarch64; what differs per architecture is the

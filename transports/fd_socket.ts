@@ -5,8 +5,9 @@
  * operation is one system call that fails with EAGAIN instead of blocking.
  *
  * It needs `--allow-ffi` on Linux (x86_64 or aarch64): FFI is native access,
- * so these sockets are not bound by `--allow-net` (see the README). Without
- * FFI, `createSocket()` gives the Deno-ops {@linkcode Socket} instead.
+ * so these sockets are not bound by `--allow-net` (see the README).
+ * `createFdSocket()` makes one; `createSocket()` always gives the Deno-ops
+ * {@linkcode Socket} (no FFI needed).
  *
  * The methods whose names start with `_` are the readiness protocol shared
  * with {@linkcode Socket} (the selector loop's `sock*` methods call them):
@@ -156,7 +157,7 @@ export class FdSocket {
   /**
    * Listens for connections. Equivalent to `socket.listen()`.
    *
-   * @throws {TypeError} The socket is closed.
+   * @throws {Deno.errors.BadResource} The socket is closed.
    */
   listen(backlog = 100): void {
     this.#checkOpen("listen on socket");

@@ -8,8 +8,8 @@
  * `DenoSelector` without touching them. What differs from Python: `select()` never blocks
  * (JavaScript cannot), so a selector tells the loop that something may have
  * become ready through the wake-up function set with `setWakeup`; the loop
- * then schedules a `select(0)` with `callSoon`, which also wakes a sleeping
- * loop. A selector that polls I/O itself (the epoll one) also offers
+ * then schedules a `select(0)` on its ready queue (as `callSoon` would),
+ * which also wakes a sleeping loop. A selector that polls I/O itself (the epoll one) also offers
  * `poll(timeout)`, which the loop calls once per iteration and which may
  * wait briefly on the loop's thread; it calls the same wake-up when its
  * parked `epoll_wait` returns.

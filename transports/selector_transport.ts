@@ -4,7 +4,8 @@
  *
  * How it works (also in `docs/architecture.md`, "Transports"):
  * - **Reading**: the socket is registered with the loop's selector for
- *   reading (`loop.addReader`) while the transport reads; each readiness
+ *   reading (`loop._addReader`, the internal call that the ownership check
+ *   of the public `addReader` does not apply to) while the transport reads; each readiness
  *   event hands `dataReceived` a view of the socket's slab
  *   (`Socket._recvView`, no copy; the bytes are never written again, so the
  *   protocol may keep the view). A `BufferedProtocol` gets the data copied

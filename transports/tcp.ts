@@ -147,14 +147,18 @@ export interface CreateServerOptions extends TlsServerOptions {
    * `NotImplementedError`.
    */
   reuseAddress?: boolean;
-  /** `SO_REUSEPORT`; needs Deno's `--unstable-net` (checked before use). */
+  /**
+   * `SO_REUSEPORT`. Needs no flag on `SelectorEventLoop` with the epoll
+   * selector (without `ssl`); elsewhere it needs Deno's `--unstable-net`
+   * (checked before use).
+   */
   reusePort?: boolean;
   /**
-   * A bound or listening socket object to serve on instead of listening;
-   * `host` and `port` must then be null. The server takes it over: closing
-   * the server closes it.
+   * A bound or listening socket object to serve on instead of listening
+   * (an `FdSocket` on the epoll selector); `host` and `port` must then be
+   * null. The server takes it over: closing the server closes it.
    */
-  sock?: Socket | null;
+  sock?: Socket | FdSocket | null;
 }
 
 /**

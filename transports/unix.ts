@@ -62,9 +62,10 @@ export interface CreateUnixServerOptions {
   cleanupSocket?: boolean;
   /**
    * A bound or listening `AF_UNIX` socket object to serve on instead of
-   * listening; `path` must then be null. The server takes it over.
+   * listening (an `FdSocket` on the epoll selector); `path` must then be
+   * null. The server takes it over.
    */
-  sock?: Socket | null;
+  sock?: Socket | FdSocket | null;
   /**
    * Not supported: Deno's TLS runs over its own TCP conns only, so `ssl`
    * throws `NotImplementedError` until the TLS-over-transport layer lands.

@@ -9,7 +9,13 @@
 import assert from "node:assert/strict";
 import { CancelledError, ExceptionGroup, type SelectorEventLoop } from "../../loop/mod.ts";
 import { sleep } from "../../tasks/sleep.ts";
-import { FdSocket, type Server, type Transport } from "../../transports/mod.ts";
+import {
+  AF_UNIX,
+  createFdSocket,
+  FdSocket,
+  type Server,
+  type Transport,
+} from "../../transports/mod.ts";
 import { FFI, onEpoll, openFds } from "./_epoll.ts";
 import { bytes, Echo, Recorder } from "./_helpers.ts";
 
@@ -110,6 +116,59 @@ Deno.test({
         assert.equal(client.getExtraInfo("sockname"), "");
         await closeAll([server], [client], served);
         assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
+      });
+      assert.equal(openFds(), before);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "SelectorEventLoop(epoll) createServer()/createConnection() and their Unix forms take FdSockets as 'sock' and close them with their owners",
+  ignore: !FFI,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "aio_epoll_sock_" });
+    const before = openFds();
+    try {
+      await onEpoll(async (loop) => {
+        const served: Recorder[] = [];
+        const factory = recordingFactory(loop, served);
+        const unixPath = `${dir}/s.sock`;
+        const listening = [createFdSocket(), createFdSocket({ family: AF_UNIX })];
+        listening[0].bind(["127.0.0.1", 0]); // only bound: the server listens on it
+        listening[1].bind(unixPath);
+        listening[1].listen();
+        const servers = [
+          await loop.createServer(factory, null, null, { sock: listening[0] }),
+          await loop.createUnixServer(factory, null, { sock: listening[1] }),
+        ];
+        assert.deepEqual(listening.map((s) => s.state), ["listening", "listening"]);
+        const connected = [createFdSocket(), createFdSocket({ family: AF_UNIX })];
+        const clients: Transport[] = [];
+        for (const [i, sock] of connected.entries()) {
+          await loop.sockConnect(sock, listening[i].getsockname());
+          clients.push(
+            await echoOver(
+              loop,
+              served,
+              () =>
+                i === 0
+                  ? loop.createConnection(() => new Recorder(loop), null, null, { sock })
+                  : loop.createUnixConnection(() => new Recorder(loop), null, { sock }),
+              `over the given socket ${i}`,
+            ),
+          );
+          assert.equal(clients[i].getExtraInfo("socket"), sock);
+        }
+        await closeAll(servers, clients, served);
+        assert.deepEqual([...listening, ...connected].map((s) => s.state), [
+          "closed",
+          "closed",
+          "closed",
+          "closed",
+        ]);
       });
       assert.equal(openFds(), before);
     } finally {
