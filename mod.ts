@@ -1,8 +1,9 @@
 /**
  * asyncio for Deno: Python's asyncio rebuilt in TypeScript. This module
- * exports everything, like `import asyncio`; each subsystem is also its own
- * export (`@aio/asyncio/loop`, `@aio/asyncio/tasks`, `@aio/asyncio/transports`, `@aio/asyncio/streams`,
- * `@aio/asyncio/testing`).
+ * exports everything but the testing helpers, like `import asyncio`; each
+ * subsystem is also its own export (`@aio/asyncio/loop`, `@aio/asyncio/tasks`,
+ * `@aio/asyncio/sync`, `@aio/asyncio/queues`, `@aio/asyncio/transports`,
+ * `@aio/asyncio/streams`), and the testing helpers are `@aio/asyncio/testing`.
  *
  * ```ts
  * import { createTask, gather, run, sleep } from "@aio/asyncio";

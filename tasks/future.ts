@@ -7,10 +7,12 @@
  * learns which task waits on it. That is what lets `task.cancel()` cancel the
  * future the task is suspended on and throw `CancelledError` at that `await`.
  *
- * Every callback (done callbacks and the reactions of `then`) runs from the
- * loop, through the ready queue, never synchronously from `setResult`. A
- * `then` callback therefore behaves like a done callback: it runs outside any
- * task, in a snapshot of the context where `then` was called.
+ * No callback runs synchronously from `setResult`. Done callbacks always run
+ * from the loop, through the ready queue; so do the reactions of `then` on a
+ * pending future, and such a callback behaves like a done callback: it runs
+ * outside any task, in a snapshot of the context where `then` was called.
+ * On a future already done, `then` settles in a microtask, without a loop
+ * iteration (as `await` of a done future resumes the task).
  *
  * `then()` returns a {@linkcode FutureChain}, a lazy promise: `await fut`
  * never looks at it, so the common path allocates no promise; chaining on it

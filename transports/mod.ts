@@ -9,8 +9,9 @@
  * (`createConnection`, `createServer`, `createUnixConnection`,
  * `createUnixServer`), pipe transports (`connectReadPipe`,
  * `connectWritePipe`) and resolves names (`getaddrinfo`, `getnameinfo`);
- * `SelectorEventLoop` makes TCP transports too, over its selector
- * (`createConnection`, `createServer`); UDP lands later (issue 5).
+ * `SelectorEventLoop` makes the same over its selector (on real descriptors
+ * with the epoll selector), and has `addReader`/`addWriter`; UDP lands
+ * later.
  *
  * ```ts
  * import { Protocol, type BaseTransport, type Transport } from "@aio/asyncio/transports";
