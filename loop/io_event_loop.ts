@@ -174,7 +174,8 @@ export abstract class IoEventLoop extends BaseEventLoop {
 
   /**
    * Listens on `host:port` (`port: 0` picks a free port; a null host means
-   * every interface; a list of hosts, or a name with several addresses,
+   * every interface: `0.0.0.0` and `::` on the epoll selector, `0.0.0.0`
+   * where Deno listens; a list of hosts, or a name with several addresses,
    * gives one listener per address) and returns the {@linkcode Server},
    * accepting at once unless `startServing: false`. Equivalent to
    * `loop.create_server()`. With the `sock` option (a bound or listening

@@ -19,7 +19,7 @@ import { proactorTransports } from "../transports/stream_transport.ts";
  * protocol through the loop (`docs/architecture.md`, "Transports"). TCP,
  * Unix sockets, pipes, name resolution, `sendfile` and the `sock*`
  * operations on the project's socket objects (`createSocket()`) work; UDP
- * still throws `NotImplementedError` naming its issue, and
+ * still throws `NotImplementedError` (it lands with the UDP work), and
  * `addReader`/`addWriter` are the selector loop's only (as in asyncio).
  * Debug mode starts on when `ASYNCIO_DEBUG=1` is set and env access is
  * granted.

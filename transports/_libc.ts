@@ -41,6 +41,10 @@ export const EAGAIN = 11;
 export const EPIPE = 32;
 /** Function not implemented (a kernel older than the call). */
 export const ENOSYS = 38;
+/** Address family not supported (no IPv6 in this kernel). */
+export const EAFNOSUPPORT = 97;
+/** Cannot assign requested address (no such local address, no IPv6). */
+export const EADDRNOTAVAIL = 99;
 /** Connection reset by peer. */
 export const ECONNRESET = 104;
 /** Transport endpoint is not connected. */
@@ -252,7 +256,7 @@ const ERRORS: Record<number, [string, keyof typeof Deno.errors]> = {
   13: ["EACCES", "PermissionDenied"],
   [EPIPE]: ["EPIPE", "BrokenPipe"],
   98: ["EADDRINUSE", "AddrInUse"],
-  99: ["EADDRNOTAVAIL", "AddrNotAvailable"],
+  [EADDRNOTAVAIL]: ["EADDRNOTAVAIL", "AddrNotAvailable"],
   101: ["ENETUNREACH", "NetworkUnreachable"],
   103: ["ECONNABORTED", "ConnectionAborted"],
   [ECONNRESET]: ["ECONNRESET", "ConnectionReset"],

@@ -14,7 +14,8 @@
  * - when the rest of the buffer is too small, a new one twice the size of
  *   what is needed is started (the old one lives on only in queued views),
  *   from 4 KiB up to 256 KiB, so an idle connection holds little memory;
- * - data larger than that is copied on its own (`slice()`).
+ * - data over half the largest buffer (128 KiB) is copied on its own
+ *   (`slice()`).
  *
  * @module
  */

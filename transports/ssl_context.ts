@@ -3,7 +3,9 @@
  * (rustls, through `Deno.startTls` and `Deno.listenTls`) can honour, and
  * the objects a TLS transport shows through `getExtraInfo`.
  *
- * What Deno cannot do fails where it is used, never silently:
+ * What Deno cannot do fails with `NotImplementedError`, never silently: where
+ * the context is used (the first three below) or where it is loaded (the
+ * last):
  * - a client cannot skip the verification of the server's chain
  *   (`verifyMode = CERT_NONE`): only the process-wide
  *   `--unsafely-ignore-certificate-errors` flag does that;
@@ -254,8 +256,8 @@ export class SSLContext {
    *
    * @throws {TypeError} A path is not a non-empty string, or the files hold
    *   no certificate or no private key.
-   * @throws {NotImplementedError} `password` is given: Deno takes only
-   *   unencrypted keys.
+   * @throws {NotImplementedError} `password` is given, or the key is
+   *   encrypted: Deno takes only unencrypted keys.
    * @throws {Deno.errors.NotFound} A file does not exist.
    * @throws {Deno.errors.NotCapable} No read permission.
    */
@@ -279,6 +281,8 @@ export class SSLContext {
    * form of `loadCertChain`, needing no file access.
    *
    * @throws {TypeError} `pem.cert` holds no certificate or `pem.key` no private key.
+   * @throws {NotImplementedError} The key is encrypted: Deno takes only
+   *   unencrypted keys.
    */
   loadCertChainPem(pem: CertChainPem): void {
     if (pem === null || typeof pem !== "object") {

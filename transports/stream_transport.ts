@@ -30,7 +30,7 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { RuntimeError, TimeoutError } from "../loop/exceptions.ts";
+import { NotImplementedError, RuntimeError, TimeoutError } from "../loop/exceptions.ts";
 import type { TimerHandle } from "../loop/handle.ts";
 import type { Future } from "../tasks/future.ts";
 import {
@@ -199,7 +199,12 @@ export class ProactorStreamTransport implements Transport {
   // ----------------------------------------------------------------------
   // BaseTransport.
 
-  /** `"peername"`, `"sockname"` (`[host, port]` or a Unix path), `"pipe"`, or `defaultValue`. */
+  /**
+   * `"peername"`, `"sockname"` (`[host, port]` or a Unix path), `"socket"`
+   * (a socket conn's `Socket`), `"pipe"`, the TLS entries (`"sslcontext"`,
+   * `"ssl_object"`, `"peercert"`), what the caller passed as `extra`, or
+   * `defaultValue`.
+   */
   getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     return Object.hasOwn(this.#extra, name) ? this.#extra[name] : defaultValue;
   }
@@ -323,11 +328,21 @@ export class ProactorStreamTransport implements Transport {
   /**
    * Half-closes after the buffered data is sent (`conn.closeWrite()`); a
    * write pipe closes instead, as in asyncio.
+   *
+   * @throws {RuntimeError} The transport is a read pipe.
+   * @throws {NotImplementedError} The connection cannot half-close
+   *   (`canWriteEof()` is false).
    */
   writeEof(): void {
     if (this.#mode === "write") {
       this.close();
       return;
+    }
+    if (this.#mode === "read") {
+      throw new RuntimeError("Cannot writeEof(): the transport is a read pipe");
+    }
+    if (typeof this.#conn.closeWrite !== "function") {
+      throw new NotImplementedError("Cannot writeEof(): this connection cannot half-close");
     }
     if (this.#closing || this.#eofWritten) return;
     this.#eofWritten = true;

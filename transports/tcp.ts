@@ -1,5 +1,6 @@
 /**
- * `createConnection` and `createServer` of both loops. Connections are opened
+ * `createTcpConnection` and `createTcpServer`: the `createConnection` and
+ * `createServer` of both loops. Connections are opened
  * by a {@linkcode StreamOpener}: Deno's conns (`Deno.connect`), or real
  * descriptors on the epoll selector (`fdOpener`). The loop methods call
  * these.
@@ -16,6 +17,7 @@
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { ExceptionGroup, NotImplementedError } from "../loop/exceptions.ts";
 import type { TimerHandle } from "../loop/handle.ts";
+import { logger } from "../loop/logger.ts";
 import type { Future } from "../tasks/future.ts";
 import {
   checkFactory,
@@ -38,6 +40,7 @@ import {
   SO_REUSEPORT,
   SOL_SOCKET,
 } from "./_libc.ts";
+import { EADDRNOTAVAIL, EAFNOSUPPORT } from "./_libc.ts";
 import { createFdSocket, FdSocket, type SockAddr } from "./fd_socket.ts";
 import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
@@ -556,11 +559,21 @@ export async function createTcpServer(
   }
   // One listener per distinct address.
   const addresses = new Map<string, number>();
+  // The IPv6 wildcard of a null host, skipped where the host has no IPv6.
+  let optionalWildcard: string | null = null;
   for (const h of hosts) {
-    // asyncio's null or "" host means every interface; Deno's "::" is dual-stack,
-    // so one IPv4 wildcard listener stands for it (as before).
     if (h === null || h === undefined || h === "") {
-      addresses.set("0.0.0.0", AF_INET);
+      // asyncio's null or "" host means every interface: `0.0.0.0` and `::`,
+      // each its own listener (the IPv6 one IPv6-only). Deno's `::` listener
+      // is dual-stack and takes the port from `0.0.0.0`, so where Deno listens
+      // an unspecified family is `0.0.0.0` alone.
+      const family = options?.family ?? AF_UNSPEC;
+      if (family !== AF_INET6) addresses.set("0.0.0.0", AF_INET);
+      if (family === AF_INET6) addresses.set("::", AF_INET6);
+      else if (family === AF_UNSPEC && tls === null && opener.descriptors) {
+        addresses.set("::", AF_INET6);
+        optionalWildcard = "::";
+      }
       continue;
     }
     const infos = await getaddrinfo(h, port ?? 0, {
@@ -568,7 +581,10 @@ export async function createTcpServer(
       type: SOCK_STREAM,
       flags: (options?.flags ?? 0) | AI_PASSIVE,
     });
-    for (const info of infos) addresses.set(info[4][0], info[0]);
+    for (const info of infos) {
+      addresses.set(info[4][0], info[0]);
+      if (info[4][0] === optionalWildcard) optionalWildcard = null; // asked for by name too
+    }
   }
   if (tls !== null && options?.reuseAddress === false) {
     throw new NotImplementedError(
@@ -578,25 +594,35 @@ export async function createTcpServer(
   const listeners: ServerListener[] = [];
   try {
     for (const [hostname, family] of addresses) {
-      listeners.push(
-        tls === null
-          ? opener.listen(family, [hostname, port ?? 0], {
-            backlog,
-            reusePort,
-            reuseAddress: options?.reuseAddress,
-          })
-          : denoListener(
-            loop,
-            io,
-            Deno.listenTls({
-              hostname,
-              port: port ?? 0,
-              tcpBacklog: backlog,
-              ...(reusePort ? { reusePort: true } : {}),
-              ...tls.options,
-            }),
-          ),
-      );
+      try {
+        listeners.push(
+          tls === null
+            ? opener.listen(family, [hostname, port ?? 0], {
+              backlog,
+              reusePort,
+              reuseAddress: options?.reuseAddress,
+            })
+            : denoListener(
+              loop,
+              io,
+              Deno.listenTls({
+                hostname,
+                port: port ?? 0,
+                tcpBacklog: backlog,
+                ...(reusePort ? { reusePort: true } : {}),
+                ...tls.options,
+              }),
+            ),
+        );
+      } catch (err) {
+        // No IPv6 on this host: a null host's IPv6 wildcard is skipped, as
+        // Python's create_server skips an address that cannot bind (bpo-30945).
+        const errno = (err as { errno?: unknown }).errno;
+        if (hostname !== optionalWildcard || (errno !== EADDRNOTAVAIL && errno !== EAFNOSUPPORT)) {
+          throw err;
+        }
+        if (loop.getDebug()) logger.warn(`createServer(): no IPv6 listener on "::": ${err}`);
+      }
     }
   } catch (err) {
     for (const listener of listeners) listener.close();

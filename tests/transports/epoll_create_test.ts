@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { CancelledError, ExceptionGroup, type SelectorEventLoop } from "../../loop/mod.ts";
 import { sleep } from "../../tasks/sleep.ts";
 import {
+  AF_INET,
+  AF_INET6,
   AF_UNIX,
   createFdSocket,
   FdSocket,
@@ -17,6 +19,7 @@ import {
   type Transport,
 } from "../../transports/mod.ts";
 import { FFI, onEpoll, openFds } from "./_epoll.ts";
+import { captureLog } from "../loop/_helpers.ts";
 import { bytes, Echo, Recorder } from "./_helpers.ts";
 
 // A served client: echoes `text` and checks both ends are descriptors.
@@ -174,6 +177,87 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name:
+    "SelectorEventLoop(epoll) createServer() with a null host listens on 0.0.0.0 and on :: (IPv6 only), as asyncio; 'family' keeps one",
+  ignore: !FFI,
+  async fn() {
+    const before = openFds();
+    await onEpoll(async (loop) => {
+      const served: Recorder[] = [];
+      const server = await loop.createServer(recordingFactory(loop, served), null, 0);
+      const names = server.sockets.map((s) => s.getsockname() as [string, number]);
+      assert.deepEqual(names.map(([host]) => host), ["0.0.0.0", "::"]);
+      const clients: Transport[] = [];
+      for (const [host, [, port]] of [["127.0.0.1", names[0]], ["::1", names[1]]] as const) {
+        clients.push(
+          await echoOver(
+            loop,
+            served,
+            () => loop.createConnection(() => new Recorder(loop), host, port),
+            `every interface, ${host}`,
+          ),
+        );
+      }
+      // The IPv6 listener is IPv6-only (each family its own listener, as Python's).
+      await assert.rejects(
+        Deno.connect({ hostname: "127.0.0.1", port: names[1][1] }),
+        Deno.errors.ConnectionRefused,
+      );
+      await closeAll([server], clients, served);
+      for (const [family, host] of [[AF_INET, "0.0.0.0"], [AF_INET6, "::"]] as const) {
+        const one = await loop.createServer(recordingFactory(loop, []), "", 0, { family });
+        assert.deepEqual(one.sockets.map((s) => (s.getsockname() as [string, number])[0]), [host]);
+        await closeAll([one], [], []);
+      }
+    });
+    assert.equal(openFds(), before);
+  },
+});
+
+Deno.test({
+  name:
+    "SelectorEventLoop(epoll) createServer() with a null host skips :: where the host has no IPv6 (debug mode says so); a named :: still fails",
+  ignore: !FFI,
+  async fn() {
+    using log = captureLog();
+    const bind = FdSocket.prototype.bind;
+    // No IPv6 here: binding "::" fails as on a host without it.
+    FdSocket.prototype.bind = function (this: FdSocket, address) {
+      if (Array.isArray(address) && address[0] === "::") {
+        throw Object.assign(new Deno.errors.AddrNotAvailable("Cannot bind: no IPv6"), {
+          code: "EADDRNOTAVAIL",
+          errno: 99,
+        });
+      }
+      return bind.call(this, address);
+    };
+    const before = openFds();
+    try {
+      await onEpoll(async (loop) => {
+        loop.setDebug(true);
+        const server = await loop.createServer(recordingFactory(loop, []), null, 0);
+        assert.deepEqual(
+          server.sockets.map((s) => (s.getsockname() as [string, number])[0]),
+          ["0.0.0.0"],
+        );
+        assert.ok(
+          log.some((e) => e.level === "warn" && e.message.includes("no IPv6 listener")),
+          log.map((e) => e.message).join("\n"),
+        );
+        await closeAll([server], [], []);
+        await assert.rejects(
+          loop.createServer(recordingFactory(loop, []), "::", 0),
+          Deno.errors.AddrNotAvailable,
+        );
+      });
+    } finally {
+      FdSocket.prototype.bind = bind;
+    }
+    assert.equal(openFds(), before);
   },
 });
 

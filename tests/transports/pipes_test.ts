@@ -67,6 +67,10 @@ for (const [name, make] of LOOPS) {
           () => (reader as unknown as { write(d: Uint8Array): void }).write(bytes("x")),
           RuntimeError,
         );
+        assert.throws(
+          () => (reader as unknown as { writeEof(): void }).writeEof(),
+          { name: "RuntimeError", message: "Cannot writeEof(): the transport is a read pipe" },
+        );
       });
     });
   });

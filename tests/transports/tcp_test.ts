@@ -23,6 +23,45 @@ import type { ExceptionContext } from "../../loop/mod.ts";
 import { addressOf, bytes, Echo, LOOPS, onLoop, Recorder, recordingServer } from "./_helpers.ts";
 
 for (const [name, make] of LOOPS) {
+  Deno.test(`${name}: createServer() with a null host serves IPv4 on 0.0.0.0, and IPv6 where it can`, async () => {
+    await onLoop(make, async (loop) => {
+      // Descriptors listen on :: beside 0.0.0.0 (IPv6 only), as asyncio; Deno's
+      // :: is dual-stack and would take 0.0.0.0's port, so Deno listens on 0.0.0.0 alone.
+      const descriptors = loop instanceof SelectorEventLoop &&
+        loop.selector instanceof EpollSelector;
+      const served: Recorder[] = [];
+      const server = await loop.createServer(
+        () => {
+          const p = new Recorder(loop);
+          served.push(p);
+          return p;
+        },
+        null,
+        0,
+      );
+      try {
+        const names = server.sockets.map((s) => s.getsockname() as [string, number]);
+        assert.deepEqual(
+          names.map(([host]) => host),
+          descriptors ? ["0.0.0.0", "::"] : ["0.0.0.0"],
+        );
+        const [transport, client] = await loop.createConnection(
+          () => new Recorder(loop),
+          "127.0.0.1",
+          names[0][1],
+        );
+        await served[0].made;
+        served[0].transport!.write(bytes("hi"));
+        await client.waitFor(2, loop);
+        transport.close();
+        await served[0].lost;
+      } finally {
+        server.close();
+        await server.waitClosed();
+      }
+    });
+  });
+
   Deno.test(`${name}: createConnection() and createServer() echo over loopback in asyncio's callback order`, async () => {
     const errors: ExceptionContext[] = [];
     await onLoop(make, async (loop) => {
