@@ -174,9 +174,10 @@ export abstract class IoEventLoop extends BaseEventLoop {
 
   /**
    * Listens on `host:port` (`port: 0` picks a free port; a null host means
-   * every interface: `0.0.0.0` and `::` on the epoll selector, `0.0.0.0`
-   * where Deno listens; a list of hosts, or a name with several addresses,
-   * gives one listener per address) and returns the {@linkcode Server},
+   * every interface: `0.0.0.0` and `::` on the epoll selector without
+   * `ssl`, `0.0.0.0` where Deno listens; a list of hosts, or a name with
+   * several addresses, gives one listener per address, skipping an address
+   * the host cannot have, such as IPv6 where it has none) and returns the {@linkcode Server},
    * accepting at once unless `startServing: false`. Equivalent to
    * `loop.create_server()`. With the `sock` option (a bound or listening
    * socket object) the server serves on that socket and closes it on close.
@@ -198,6 +199,8 @@ export abstract class IoEventLoop extends BaseEventLoop {
    *   Deno's `--unstable-net` (except on the epoll selector without `ssl`),
    *   `ssl` with `sock`, or a context that asks for
    *   client certificates.
+   * @throws {Deno.errors.AddrNotAvailable} No address could be bound
+   *   ("could not bind on any address out of …").
    */
   override createServer(
     protocolFactory: () => BaseProtocol,

@@ -139,7 +139,11 @@ export interface CreateServerOptions extends TlsServerOptions {
   backlog?: number;
   /** Whether to accept at once (default true). */
   startServing?: boolean;
-  /** `AF_INET` or `AF_INET6` to listen on that family only (default `AF_UNSPEC`). */
+  /**
+   * `AF_INET` or `AF_INET6` to listen on that family only (default
+   * `AF_UNSPEC`); where Deno listens, an IPv6 wildcard (`::`) also takes
+   * IPv4 (Deno's listeners are dual-stack).
+   */
   family?: number;
   /** `AI_*` flags passed to `getaddrinfo` (`AI_PASSIVE` is always added). */
   flags?: number;
@@ -557,33 +561,23 @@ export async function createTcpServer(
       "Cannot create server with 'reusePort': Deno needs the --unstable-net flag for it",
     );
   }
-  // One listener per distinct address.
+  // One listener per distinct address. A null or "" host is every interface:
+  // `0.0.0.0` and `::` (AI_PASSIVE), each its own listener (the IPv6 one
+  // IPv6-only), as Python's. Deno's `::` listener is dual-stack and takes the
+  // port from `0.0.0.0`, so where Deno listens a null host is `0.0.0.0` alone
+  // (or a dual-stack `::` with `family: AF_INET6`).
+  const descriptors = tls === null && opener.descriptors;
   const addresses = new Map<string, number>();
-  // The IPv6 wildcard of a null host, skipped where the host has no IPv6.
-  let optionalWildcard: string | null = null;
   for (const h of hosts) {
-    if (h === null || h === undefined || h === "") {
-      // asyncio's null or "" host means every interface: `0.0.0.0` and `::`,
-      // each its own listener (the IPv6 one IPv6-only). Deno's `::` listener
-      // is dual-stack and takes the port from `0.0.0.0`, so where Deno listens
-      // an unspecified family is `0.0.0.0` alone.
-      const family = options?.family ?? AF_UNSPEC;
-      if (family !== AF_INET6) addresses.set("0.0.0.0", AF_INET);
-      if (family === AF_INET6) addresses.set("::", AF_INET6);
-      else if (family === AF_UNSPEC && tls === null && opener.descriptors) {
-        addresses.set("::", AF_INET6);
-        optionalWildcard = "::";
-      }
-      continue;
-    }
-    const infos = await getaddrinfo(h, port ?? 0, {
+    const wildcard = h === null || h === undefined || h === "";
+    const infos = await getaddrinfo(wildcard ? null : h, port ?? 0, {
       family: options?.family ?? AF_UNSPEC,
       type: SOCK_STREAM,
       flags: (options?.flags ?? 0) | AI_PASSIVE,
     });
     for (const info of infos) {
+      if (wildcard && !descriptors && info[0] === AF_INET6 && infos.length > 1) continue;
       addresses.set(info[4][0], info[0]);
-      if (info[4][0] === optionalWildcard) optionalWildcard = null; // asked for by name too
     }
   }
   if (tls !== null && options?.reuseAddress === false) {
@@ -593,6 +587,7 @@ export async function createTcpServer(
   }
   const listeners: ServerListener[] = [];
   try {
+    const skipped: unknown[] = [];
     for (const [hostname, family] of addresses) {
       try {
         listeners.push(
@@ -615,14 +610,20 @@ export async function createTcpServer(
             ),
         );
       } catch (err) {
-        // No IPv6 on this host: a null host's IPv6 wildcard is skipped, as
-        // Python's create_server skips an address that cannot bind (bpo-30945).
-        const errno = (err as { errno?: unknown }).errno;
-        if (hostname !== optionalWildcard || (errno !== EADDRNOTAVAIL && errno !== EAFNOSUPPORT)) {
-          throw err;
-        }
-        if (loop.getDebug()) logger.warn(`createServer(): no IPv6 listener on "::": ${err}`);
+        // An address this host cannot have (no IPv6, say) is skipped, as
+        // Python's create_server skips it (bpo-30945).
+        if (!addressUnavailable(err)) throw err;
+        skipped.push(err);
+        if (loop.getDebug()) logger.warn(`createServer(): skipped ${hostname}: ${err}`);
       }
+    }
+    if (listeners.length === 0) {
+      throw new Deno.errors.AddrNotAvailable(
+        `Cannot create server: could not bind on any address out of ${
+          [...addresses.keys()].join(", ")
+        }`,
+        { cause: skipped.at(-1) },
+      );
     }
   } catch (err) {
     for (const listener of listeners) listener.close();
@@ -643,6 +644,15 @@ export async function createTcpServer(
   // Deno's TLS listener, on the epoll selector too.
   noteDenoTls(loop, opener.descriptors, `TLS server ${server}`);
   return server;
+}
+
+// A listen that failed because the address cannot exist here: EADDRNOTAVAIL
+// from bind, EAFNOSUPPORT from socket() (descriptors carry `errno`; Deno's
+// errors are classes and codes).
+function addressUnavailable(err: unknown): boolean {
+  const { errno, code } = err as { errno?: unknown; code?: unknown };
+  return err instanceof Deno.errors.AddrNotAvailable || errno === EADDRNOTAVAIL ||
+    errno === EAFNOSUPPORT || code === "EAFNOSUPPORT";
 }
 
 /**

@@ -23,7 +23,7 @@ import type { ExceptionContext } from "../../loop/mod.ts";
 import { addressOf, bytes, Echo, LOOPS, onLoop, Recorder, recordingServer } from "./_helpers.ts";
 
 for (const [name, make] of LOOPS) {
-  Deno.test(`${name}: createServer() with a null host serves IPv4 on 0.0.0.0, and IPv6 where it can`, async () => {
+  Deno.test(`${name}: createServer() with a null host serves IPv4 on 0.0.0.0, and IPv6 on :: over descriptors`, async () => {
     await onLoop(make, async (loop) => {
       // Descriptors listen on :: beside 0.0.0.0 (IPv6 only), as asyncio; Deno's
       // :: is dual-stack and would take 0.0.0.0's port, so Deno listens on 0.0.0.0 alone.
