@@ -47,7 +47,6 @@ import type { ProactorIo } from "./proactor_io.ts";
 import { denoListener, fdListener, type Server, type ServerListener } from "./server.ts";
 import type { Socket } from "./socket.ts";
 import {
-  AF_INET,
   AF_INET6,
   AF_UNIX,
   AF_UNSPEC,
