@@ -46,13 +46,7 @@ import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
 import { denoListener, fdListener, type Server, type ServerListener } from "./server.ts";
 import type { Socket } from "./socket.ts";
-import {
-  AF_INET6,
-  AF_UNIX,
-  AF_UNSPEC,
-  AI_PASSIVE,
-  SOCK_STREAM,
-} from "./socket_constants.ts";
+import { AF_INET6, AF_UNIX, AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./socket_constants.ts";
 import { type MakeTransport, prepareSocket, type StreamConn } from "./stream_transport.ts";
 import {
   checkClientTls,
