@@ -33,6 +33,8 @@ import {
 } from "./_create.ts";
 import type { BaseProtocol } from "./base_protocol.ts";
 import {
+  EADDRNOTAVAIL,
+  EAFNOSUPPORT,
   IPPROTO_IPV6,
   IPV6_V6ONLY,
   osError,
@@ -40,7 +42,6 @@ import {
   SO_REUSEPORT,
   SOL_SOCKET,
 } from "./_libc.ts";
-import { EADDRNOTAVAIL, EAFNOSUPPORT } from "./_libc.ts";
 import { createFdSocket, FdSocket, type SockAddr } from "./fd_socket.ts";
 import { getaddrinfo } from "./name_resolution.ts";
 import type { ProactorIo } from "./proactor_io.ts";
