@@ -146,12 +146,14 @@ export function bytes(s: string): Uint8Array {
 }
 
 /**
- * A loopback TCP server on `loop` whose connections each get a `Recorder`, listed in `served` in
+ * A TCP server on `loop` (on loopback unless `host` says otherwise) whose connections each get a
+ * `Recorder`, listed in `served` in
  * the order the connections came.
  */
 export async function recordingServer(
   loop: ProactorEventLoop | SelectorEventLoop,
   options?: CreateServerOptions,
+  host: string | null = "127.0.0.1",
 ): Promise<{ server: Server; served: Recorder[] }> {
   const served: Recorder[] = [];
   const server = await loop.createServer(
@@ -160,7 +162,7 @@ export async function recordingServer(
       served.push(p);
       return p;
     },
-    "127.0.0.1",
+    host,
     0,
     options,
   );

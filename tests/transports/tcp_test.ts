@@ -29,16 +29,7 @@ for (const [name, make] of LOOPS) {
       // :: is dual-stack and would take 0.0.0.0's port, so Deno listens on 0.0.0.0 alone.
       const descriptors = loop instanceof SelectorEventLoop &&
         loop.selector instanceof EpollSelector;
-      const served: Recorder[] = [];
-      const server = await loop.createServer(
-        () => {
-          const p = new Recorder(loop);
-          served.push(p);
-          return p;
-        },
-        null,
-        0,
-      );
+      const { server, served } = await recordingServer(loop, undefined, null);
       try {
         const names = server.sockets.map((s) => s.getsockname() as [string, number]);
         assert.deepEqual(
