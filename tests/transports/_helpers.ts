@@ -147,8 +147,7 @@ export function bytes(s: string): Uint8Array {
 
 /**
  * A TCP server on `loop` (on loopback unless `host` says otherwise) whose connections each get a
- * `Recorder`, listed in `served` in
- * the order the connections came.
+ * `Recorder`, listed in `served` in the order the connections came.
  */
 export async function recordingServer(
   loop: ProactorEventLoop | SelectorEventLoop,
