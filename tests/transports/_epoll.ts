@@ -6,6 +6,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { SelectorEventLoop } from "../../loop/mod.ts";
 import { EpollSelector } from "../../transports/epoll_selector.ts";
 import { ffiUnavailableReason } from "../../transports/ffi.ts";
@@ -21,6 +22,23 @@ export async function onEpoll<T>(main: (loop: SelectorEventLoop) => Promise<T>):
   } finally {
     loop.close();
     if (loop.selector instanceof EpollSelector) await loop.selector.closed;
+  }
+}
+
+/**
+ * Runs `main` as {@linkcode onEpoll} does, in a fresh temporary directory
+ * (removed afterwards), and checks that it left no descriptor open.
+ */
+export async function onEpollLeavingNoFd(
+  main: (loop: SelectorEventLoop, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "aio_epoll_" });
+  try {
+    const before = openFds();
+    await onEpoll((loop) => main(loop, dir));
+    assert.equal(openFds(), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 }
 

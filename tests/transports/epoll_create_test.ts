@@ -18,7 +18,7 @@ import {
   type Server,
   type Transport,
 } from "../../transports/mod.ts";
-import { FFI, onEpoll, openFds } from "./_epoll.ts";
+import { FFI, onEpollLeavingNoFd } from "./_epoll.ts";
 import { IPPROTO_IPV6, IPV6_V6ONLY } from "../../transports/_libc.ts";
 import { captureLog } from "../loop/_helpers.ts";
 import { bytes, Echo, Recorder } from "./_helpers.ts";
@@ -61,8 +61,7 @@ Deno.test({
     "SelectorEventLoop(epoll) createConnection()/createServer() echo over IPv4 and IPv6 descriptors and leave none open",
   ignore: !FFI,
   async fn() {
-    const before = openFds();
-    await onEpoll(async (loop) => {
+    await onEpollLeavingNoFd(async (loop) => {
       const served: Recorder[] = [];
       // One listener per address, each on its own port (port 0).
       const server = await loop.createServer(recordingFactory(loop, served), [
@@ -87,7 +86,6 @@ Deno.test({
       await closeAll([server], clients, served);
       assert.deepEqual(server.sockets, []);
     });
-    assert.equal(openFds(), before);
   },
 });
 
@@ -96,35 +94,28 @@ Deno.test({
     "SelectorEventLoop(epoll) createUnixServer() unlinks a stale socket file, serves descriptors and unlinks its file on close",
   ignore: !FFI,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "aio_epoll_unix_" });
-    const path = `${dir}/s.sock`;
-    const before = openFds();
-    try {
-      await onEpoll(async (loop) => {
-        // A stale socket file (its listener gone, Deno leaves the file when told to).
-        const stale = Deno.listen({ transport: "unix", path });
-        Deno.renameSync(path, `${path}.keep`);
-        stale.close();
-        Deno.renameSync(`${path}.keep`, path);
-        assert.ok(Deno.lstatSync(path).isSocket);
-        const served: Recorder[] = [];
-        const server = await loop.createUnixServer(recordingFactory(loop, served), path);
-        assert.equal(server.sockets[0].getsockname(), path);
-        const client = await echoOver(
-          loop,
-          served,
-          () => loop.createUnixConnection(() => new Recorder(loop), path),
-          "over a Unix descriptor",
-        );
-        assert.equal(client.getExtraInfo("peername"), path);
-        assert.equal(client.getExtraInfo("sockname"), "");
-        await closeAll([server], [client], served);
-        assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
-      });
-      assert.equal(openFds(), before);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    await onEpollLeavingNoFd(async (loop, dir) => {
+      const path = `${dir}/s.sock`;
+      // A stale socket file (its listener gone, Deno leaves the file when told to).
+      const stale = Deno.listen({ transport: "unix", path });
+      Deno.renameSync(path, `${path}.keep`);
+      stale.close();
+      Deno.renameSync(`${path}.keep`, path);
+      assert.ok(Deno.lstatSync(path).isSocket);
+      const served: Recorder[] = [];
+      const server = await loop.createUnixServer(recordingFactory(loop, served), path);
+      assert.equal(server.sockets[0].getsockname(), path);
+      const client = await echoOver(
+        loop,
+        served,
+        () => loop.createUnixConnection(() => new Recorder(loop), path),
+        "over a Unix descriptor",
+      );
+      assert.equal(client.getExtraInfo("peername"), path);
+      assert.equal(client.getExtraInfo("sockname"), "");
+      await closeAll([server], [client], served);
+      assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
+    });
   },
 });
 
@@ -133,51 +124,44 @@ Deno.test({
     "SelectorEventLoop(epoll) createServer()/createConnection() and their Unix forms take FdSockets as 'sock' and close them with their owners",
   ignore: !FFI,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "aio_epoll_sock_" });
-    const before = openFds();
-    try {
-      await onEpoll(async (loop) => {
-        const served: Recorder[] = [];
-        const factory = recordingFactory(loop, served);
-        const unixPath = `${dir}/s.sock`;
-        const listening = [createFdSocket(), createFdSocket({ family: AF_UNIX })];
-        listening[0].bind(["127.0.0.1", 0]); // only bound: the server listens on it
-        listening[1].bind(unixPath);
-        listening[1].listen();
-        const servers = [
-          await loop.createServer(factory, null, null, { sock: listening[0] }),
-          await loop.createUnixServer(factory, null, { sock: listening[1] }),
-        ];
-        assert.deepEqual(listening.map((s) => s.state), ["listening", "listening"]);
-        const connected = [createFdSocket(), createFdSocket({ family: AF_UNIX })];
-        const clients: Transport[] = [];
-        for (const [i, sock] of connected.entries()) {
-          await loop.sockConnect(sock, listening[i].getsockname());
-          clients.push(
-            await echoOver(
-              loop,
-              served,
-              () =>
-                i === 0
-                  ? loop.createConnection(() => new Recorder(loop), null, null, { sock })
-                  : loop.createUnixConnection(() => new Recorder(loop), null, { sock }),
-              `over the given socket ${i}`,
-            ),
-          );
-          assert.equal(clients[i].getExtraInfo("socket"), sock);
-        }
-        await closeAll(servers, clients, served);
-        assert.deepEqual([...listening, ...connected].map((s) => s.state), [
-          "closed",
-          "closed",
-          "closed",
-          "closed",
-        ]);
-      });
-      assert.equal(openFds(), before);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    await onEpollLeavingNoFd(async (loop, dir) => {
+      const served: Recorder[] = [];
+      const factory = recordingFactory(loop, served);
+      const unixPath = `${dir}/s.sock`;
+      const listening = [createFdSocket(), createFdSocket({ family: AF_UNIX })];
+      listening[0].bind(["127.0.0.1", 0]); // only bound: the server listens on it
+      listening[1].bind(unixPath);
+      listening[1].listen();
+      const servers = [
+        await loop.createServer(factory, null, null, { sock: listening[0] }),
+        await loop.createUnixServer(factory, null, { sock: listening[1] }),
+      ];
+      assert.deepEqual(listening.map((s) => s.state), ["listening", "listening"]);
+      const connected = [createFdSocket(), createFdSocket({ family: AF_UNIX })];
+      const clients: Transport[] = [];
+      for (const [i, sock] of connected.entries()) {
+        await loop.sockConnect(sock, listening[i].getsockname());
+        clients.push(
+          await echoOver(
+            loop,
+            served,
+            () =>
+              i === 0
+                ? loop.createConnection(() => new Recorder(loop), null, null, { sock })
+                : loop.createUnixConnection(() => new Recorder(loop), null, { sock }),
+            `over the given socket ${i}`,
+          ),
+        );
+        assert.equal(clients[i].getExtraInfo("socket"), sock);
+      }
+      await closeAll(servers, clients, served);
+      assert.deepEqual([...listening, ...connected].map((s) => s.state), [
+        "closed",
+        "closed",
+        "closed",
+        "closed",
+      ]);
+    });
   },
 });
 
@@ -186,8 +170,7 @@ Deno.test({
     "SelectorEventLoop(epoll) createServer() with a null host listens on 0.0.0.0 and on :: (IPv6 only), as asyncio; 'family' keeps one",
   ignore: !FFI,
   async fn() {
-    const before = openFds();
-    await onEpoll(async (loop) => {
+    await onEpollLeavingNoFd(async (loop) => {
       const served: Recorder[] = [];
       const server = await loop.createServer(recordingFactory(loop, served), null, 0);
       const names = server.sockets.map((s) => s.getsockname() as [string, number]);
@@ -212,7 +195,6 @@ Deno.test({
         await closeAll([one], [], []);
       }
     });
-    assert.equal(openFds(), before);
   },
 });
 
@@ -233,9 +215,8 @@ Deno.test({
       }
       return bind.call(this, address);
     };
-    const before = openFds();
     try {
-      await onEpoll(async (loop) => {
+      await onEpollLeavingNoFd(async (loop) => {
         loop.setDebug(true);
         for (const hosts of [null, ["::", ""], ["::", "127.0.0.1"]]) {
           const server = await loop.createServer(recordingFactory(loop, []), hosts, 0);
@@ -257,7 +238,6 @@ Deno.test({
     } finally {
       FdSocket.prototype.bind = bind;
     }
-    assert.equal(openFds(), before);
   },
 });
 
@@ -266,8 +246,7 @@ Deno.test({
     "SelectorEventLoop(epoll) createConnection() rejects with the connect error (allErrors: an ExceptionGroup) and a cancelled connect closes its descriptor",
   ignore: !FFI,
   async fn() {
-    const before = openFds();
-    await onEpoll(async (loop) => {
+    await onEpollLeavingNoFd(async (loop) => {
       // Two refused ports: a listener closed at once leaves its port free.
       const refused = [0, 1].map(() => {
         const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -299,7 +278,6 @@ Deno.test({
         full.close();
       }
     });
-    assert.equal(openFds(), before);
   },
 });
 
@@ -308,8 +286,7 @@ Deno.test({
     "SelectorEventLoop(epoll) createServer() accepts every waiting client (accept4 until EAGAIN) and closeClients() ends them",
   ignore: !FFI,
   async fn() {
-    const before = openFds();
-    await onEpoll(async (loop) => {
+    await onEpollLeavingNoFd(async (loop) => {
       const N = 20;
       const served: Recorder[] = [];
       const allServed = loop.createFuture<void>();
@@ -338,6 +315,5 @@ Deno.test({
       await server.waitClosed();
       assert.equal(server.isServing(), false);
     });
-    assert.equal(openFds(), before);
   },
 });
